@@ -1,0 +1,94 @@
+import type { Network } from './domain/address.js'
+
+/** Everything the service reads from its environment, parsed once at start-up. */
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly databaseUrl: string
+  readonly redisUrl: string | null
+  readonly network: Network
+  /** Seconds a bearer token stays valid. */
+  readonly tokenTtl: number
+  /** Unicode code points allowed in one message. */
+  readonly maxMessageLength: number
+  readonly trustProxy: boolean
+  readonly corsOrigins: readonly string[]
+  readonly logLevel: string
+  /** Messages per second per address; 0 turns the limit off. */
+  readonly rateLimitSend: number
+  readonly rateLimitSendBurst: number
+  /** Sign-in calls per minute per IP; 0 turns the limit off. */
+  readonly rateLimitSignin: number
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`)
+  const value = Number(raw.trim())
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function boolean(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase()
+  if (['', '0', 'false', 'off', 'no'].includes(raw)) return false
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true
+  throw new ConfigError(`${name} must be on or off (true/false, 1/0), got "${env[name]}"`)
+}
+
+function oneOf<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`)
+  }
+  return raw as T
+}
+
+function databaseUrl(env: Env): string {
+  const raw = env.DATABASE_URL || 'sqlite:./data/vfx-chat.db'
+  if (/^sqlite:.+/.test(raw) || /^postgres(ql)?:\/\/.+/.test(raw)) return raw
+  throw new ConfigError(`DATABASE_URL must be sqlite:<file path> or postgres://…, got "${raw}"`)
+}
+
+function corsOrigins(env: Env): string[] {
+  const raw = (env.CORS_ORIGINS ?? '').trim()
+  if (raw === '') return []
+  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean)
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`CORS_ORIGINS must be a comma-separated list of origins like https://example.com, got "${origin}"`)
+    }
+  }
+  return origins
+}
+
+/** Reads the configuration; throws ConfigError naming the variable when a value is unusable. */
+export function loadConfig(env: Env = process.env): Config {
+  const redisUrl = env.REDIS_URL?.trim() || null
+  if (redisUrl !== null && !/^rediss?:\/\/.+/.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL must be redis://… or rediss://…, got "${redisUrl}"`)
+  }
+  return Object.freeze({
+    port: integer(env, 'PORT', 8000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    databaseUrl: databaseUrl(env),
+    redisUrl,
+    network: oneOf(env, 'VFX_NETWORK', ['mainnet', 'testnet'] as const, 'mainnet'),
+    tokenTtl: integer(env, 'TOKEN_TTL', 86_400, 60, 31_536_000),
+    maxMessageLength: integer(env, 'MAX_MESSAGE_LENGTH', 4000, 1, 16_000),
+    trustProxy: boolean(env, 'TRUST_PROXY'),
+    corsOrigins: Object.freeze(corsOrigins(env)),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    rateLimitSend: integer(env, 'RATE_LIMIT_SEND', 10, 0, 1_000_000),
+    rateLimitSendBurst: integer(env, 'RATE_LIMIT_SEND_BURST', 30, 1, 1_000_000),
+    rateLimitSignin: integer(env, 'RATE_LIMIT_SIGNIN', 30, 0, 1_000_000),
+  })
+}

@@ -1,0 +1,109 @@
+import cors from '@fastify/cors'
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from '../config.js'
+import { RateLimited } from '../domain/errors.js'
+import type { AuthService } from '../service/auth-service.js'
+import type { ChatService } from '../service/chat-service.js'
+import type { ShopService } from '../service/shop-service.js'
+import { authenticateWith } from './authenticate.js'
+import './decorations.js'
+import { errorHandler, registerFallbacks } from './errors.js'
+import { installMetrics } from './metrics.js'
+import { authRoutes } from './routes/auth.js'
+import { messageRoutes } from './routes/messages.js'
+import { serviceRoutes } from './routes/service.js'
+import { shopRoutes } from './routes/shops.js'
+import { threadRoutes } from './routes/threads.js'
+import { sharedSchemas } from './schemas.js'
+
+export interface AppServices {
+  auth: AuthService
+  chat: ChatService
+  shops: ShopService
+  /** Resolves when the database answers; backs /readyz. */
+  ready: () => Promise<void>
+}
+
+export const BODY_LIMIT = 64 * 1024
+
+/**
+ * The HTTP application: external plugins first, then the contract's routes, then the 404/405
+ * fallbacks. It listens nowhere; `startServer` does.
+ */
+export async function buildApp(config: Config, services: AppServices): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config),
+    trustProxy: config.trustProxy,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Unknown keys, __proto__ and constructor included, are dropped rather than refused.
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.decorate('config', config)
+  app.decorate('auth', services.auth)
+  app.decorate('chat', services.chat)
+  app.decorate('shops', services.shops)
+  app.decorate('authenticate', authenticateWith(services.auth))
+  app.setErrorHandler(errorHandler)
+  for (const schema of sharedSchemas) app.addSchema(schema)
+
+  const routes = new Map<string, Set<string>>()
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/')) return
+    const methods = routes.get(route.url) ?? new Set<string>()
+    for (const method of [route.method].flat()) methods.add(method)
+    routes.set(route.url, methods)
+  })
+
+  const metrics = installMetrics(app)
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: [...config.corsOrigins],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+      maxAge: 600,
+    })
+  }
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
+  })
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'vfx-chat', version: '1', description: 'Chat for the VFX marketplace; see API.md.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `schema-${i}`) },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+
+  await app.register(authRoutes)
+  await app.register(shopRoutes)
+  await app.register(threadRoutes)
+  await app.register(messageRoutes)
+  await app.register(serviceRoutes(services.ready, metrics))
+  registerFallbacks(app, routes)
+  return app
+}
+
+function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    // Credentials never reach the log: no headers are logged, and token query parameters are cut.
+    serializers: {
+      req: (request: { method: string; url: string; ip?: string }) => ({
+        method: request.method,
+        url: request.url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'),
+        ip: request.ip,
+      }),
+    },
+  }
+}

@@ -1,0 +1,15 @@
+import type { FastifyRequest } from 'fastify'
+import type { Config } from '../config.js'
+import type { AuthService } from '../service/auth-service.js'
+import type { ChatService } from '../service/chat-service.js'
+import type { ShopService } from '../service/shop-service.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    auth: AuthService
+    chat: ChatService
+    shops: ShopService
+    authenticate: (request: FastifyRequest) => Promise<void>
+  }
+}

@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Forbidden, Invalid } from '../../domain/errors.js'
+import { parseTimestamp } from '../../domain/time.js'
+import { linkTo, pageBody, pageRequest } from '../pagination.js'
+import { messages, threads } from '../schemas.js'
+
+const NEW_MESSAGES_LIMIT = 100
+const MAX_LIMIT = 500
+
+/** Threads (API.md §4); every route needs a signed-in caller and sees only the caller's threads. */
+export const threadRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+
+  app.get('/api/chat/', { schema: threads.list }, async (request) => {
+    const { address, shop_id, shop_url } = request.query
+    if (address !== undefined && address !== request.caller) throw new Forbidden('You can only list your own threads.')
+    const page = pageRequest(request.query)
+    const filter = { shopId: shop_id, shopUrl: shop_url?.toLowerCase() }
+    const { count, threads: results } = await app.chat.listThreads(request.caller, filter, page.limit, page.offset)
+    return pageBody(request, page, count, results)
+  })
+
+  app.post('/api/chat/', { schema: threads.create }, async (request, reply) => {
+    const { thread, created } = await app.chat.createThread(request.caller, request.body)
+    return reply.code(created ? 201 : 200).send(thread)
+  })
+
+  app.get('/api/chat/lookup/', { schema: threads.lookup }, async (request) => {
+    const participants = request.query.participants.split(',').map((address) => address.trim())
+    return app.chat.lookup(request.caller, participants, request.query.shop_id ?? null)
+  })
+
+  app.get('/api/chat/new-messages/', { schema: messages.newMessages }, async (request) => {
+    const { address, since, after_id } = request.query
+    const sinceTime = since === undefined ? undefined : parseTimestamp(since)
+    if (since !== undefined && sinceTime === undefined) {
+      throw new Invalid('since', 'Datetime has wrong format. Use RFC 3339, e.g. 2024-01-01T12:00:00Z.')
+    }
+    const limit = Math.min(request.query.limit ?? NEW_MESSAGES_LIMIT, MAX_LIMIT)
+    const { count, messages: results } = await app.chat.newMessages(
+      request.caller,
+      address,
+      { afterId: after_id, since: sinceTime },
+      limit,
+    )
+    const last = results.at(-1)
+    // `next` continues by id, which loses nothing even when timestamps tie.
+    return { count, next: last && count > results.length ? linkTo(request, { after_id: last.id }) : null, results }
+  })
+
+  app.get('/api/chat/:uuid/', { schema: threads.detail }, async (request) =>
+    app.chat.threadDetail(request.caller, request.params.uuid),
+  )
+
+  app.patch('/api/chat/:uuid/', { schema: threads.update }, async (request) =>
+    app.chat.updateThread(request.caller, request.params.uuid, request.body),
+  )
+
+  app.delete('/api/chat/:uuid/', { schema: threads.delete }, async (request, reply) => {
+    await app.chat.deleteThread(request.caller, request.params.uuid)
+    return reply.code(204).send(null)
+  })
+}

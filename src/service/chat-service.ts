@@ -1,0 +1,294 @@
+import { randomUUID } from 'node:crypto'
+import { isValidAddress, type Network } from '../domain/address.js'
+import { Forbidden, Invalid, NotFound, RateLimited } from '../domain/errors.js'
+import { checkContent, checkParticipantCount, isRead, isUuid, threadKey, withShopOwner } from '../domain/thread.js'
+import type { TokenBuckets } from '../domain/token-bucket.js'
+import type { EventBus } from '../realtime/events.js'
+import type { ChatStore, MessageRecord, NewMessagesFilter, Participant, ThreadListFilter, ThreadRecord } from '../store/chat-store.js'
+import type { MessageView, ThreadDetailView, ThreadView } from './views.js'
+
+export interface ChatServiceOptions {
+  network: Network
+  maxMessageLength: number
+  /** Per-address send limiter; null when sends are unlimited. */
+  sendLimiter: TokenBuckets | null
+}
+
+export interface MessageSlice {
+  afterId?: number
+  beforeId?: number
+  offset?: number
+  limit: number
+}
+
+export interface ThreadPatch {
+  is_read?: boolean
+  shop_id?: number | null
+  participants?: string[]
+}
+
+const DETAIL_MESSAGES = 100
+
+/**
+ * The chat rules of API.md §3–§4 over the store: who may see and change a thread, what a
+ * valid message is, and which events each change announces. HTTP routes and the WebSocket
+ * both call it, so the rules hold the same on every path.
+ */
+export class ChatService {
+  readonly #store: ChatStore
+  readonly #bus: EventBus
+  readonly #options: ChatServiceOptions
+
+  constructor(store: ChatStore, bus: EventBus, options: ChatServiceOptions) {
+    this.#store = store
+    this.#bus = bus
+    this.#options = options
+  }
+
+  async listThreads(caller: string, filter: ThreadListFilter, limit: number, offset: number) {
+    const { count, threads } = await this.#store.listThreads(caller, filter, limit, offset)
+    const participants = await this.#store.participants(threads.map((thread) => thread.id))
+    return { count, threads: threads.map((thread) => toThreadView(thread, participants.get(thread.id) ?? [])) }
+  }
+
+  async createThread(
+    caller: string,
+    body: { participants: string[]; shop_id?: number | null; initial_message?: string },
+  ): Promise<{ thread: ThreadDetailView; created: boolean }> {
+    const shopId = body.shop_id ?? null
+    const participants = await this.#completeParticipants(body.participants, shopId)
+    if (!participants.includes(caller)) throw new Forbidden('You must be one of the participants.')
+    if (body.initial_message !== undefined) {
+      checkContent(body.initial_message, this.#options.maxMessageLength, 'initial_message')
+      this.#takeSendToken(caller)
+    }
+
+    const key = threadKey(participants, shopId)
+    let ref = await this.#store.findThreadByKey(key)
+    let created = false
+    if (!ref) {
+      const made = await this.#store.createThread({ uuid: randomUUID(), key, shopId, participants, now: now() })
+      ref = made
+      created = made.created
+    }
+    // Asking again for a thread one had deleted brings it back.
+    if (!created) await this.#store.unhideThread(ref.id, caller)
+    const thread = await this.#visibleThread(caller, ref.uuid)
+    if (created) this.#announceThread(thread, participants, 'created')
+    if (body.initial_message !== undefined) {
+      await this.#append(thread, caller, body.initial_message, null)
+    }
+    return { thread: await this.threadDetail(caller, thread.uuid), created }
+  }
+
+  async threadDetail(caller: string, uuid: string): Promise<ThreadDetailView> {
+    const thread = await this.#visibleThread(caller, uuid)
+    const [participants, messages] = await Promise.all([
+      this.#participantsOf(thread),
+      this.#store.messages(thread, { newest: true, limit: DETAIL_MESSAGES }),
+    ])
+    return { ...toThreadView(thread, participants), messages: withReadState(messages, participants) }
+  }
+
+  async updateThread(caller: string, uuid: string, patch: ThreadPatch): Promise<ThreadDetailView> {
+    const thread = await this.#visibleThread(caller, uuid)
+    if (patch.is_read === false) throw new Invalid('is_read', 'Only true is accepted: read markers never move back.')
+
+    if (patch.participants !== undefined || patch.shop_id !== undefined) {
+      const current = await this.#participantsOf(thread)
+      const shopId = patch.shop_id === undefined ? thread.shop_id : patch.shop_id
+      const requested = patch.participants ?? current.map((p) => p.address)
+      const participants = await this.#completeParticipants(requested, shopId)
+      if (!participants.includes(caller)) throw new Invalid('participants', 'You cannot remove yourself from a thread.')
+      const key = threadKey(participants, shopId)
+      await this.#store.updateThread(thread.id, { key, shopId, participants })
+      const everyone = [...new Set([...current.map((p) => p.address), ...participants])]
+      this.#announceThread(thread, everyone, 'updated')
+    }
+    if (patch.is_read === true) await this.#markRead(thread, caller, thread.last_message_id ?? 0)
+    return this.threadDetail(caller, uuid)
+  }
+
+  async deleteThread(caller: string, uuid: string): Promise<void> {
+    const thread = await this.#visibleThread(caller, uuid)
+    await this.#store.hideThread(thread.id, caller)
+    this.#bus.publish({ type: 'thread', recipients: [caller], data: { uuid, action: 'deleted' } })
+  }
+
+  async lookup(caller: string, requested: string[], shopId: number | null) {
+    if (shopId !== null && !(await this.#store.getShop(shopId))) throw new NotFound()
+    const participants = await this.#completeParticipants(requested, shopId)
+    if (!participants.includes(caller)) throw new Forbidden('You must be one of the participants.')
+    const found = await this.#store.findThreadByKey(threadKey(participants, shopId))
+    const thread = found && (await this.#store.findVisibleThread(found.uuid, caller))
+    if (!thread) throw new NotFound()
+    const inOrder = await this.#participantsOf(thread)
+    return { thread: { uuid: thread.uuid, participants: inOrder.map((p) => p.address), shop_id: thread.shop_id } }
+  }
+
+  async listMessages(caller: string, uuid: string, slice: MessageSlice) {
+    const thread = await this.#visibleThread(caller, uuid)
+    const [count, messages, participants] = await Promise.all([
+      this.#store.countMessages(thread.id),
+      this.#store.messages(thread, slice),
+      this.#participantsOf(thread),
+    ])
+    return { thread, count, messages: withReadState(messages, participants) }
+  }
+
+  /** Whether the thread has messages beyond `id` in that direction (for cursor links). */
+  async hasMessagesBeyond(threadId: number, id: number, direction: 'after' | 'before'): Promise<boolean> {
+    return this.#store.hasMessagesBeyond(threadId, id, direction)
+  }
+
+  async sendMessage(
+    caller: string,
+    uuid: string,
+    body: { content: string; sender?: string; client_id?: string | null },
+  ): Promise<{ message: MessageView; created: boolean }> {
+    const thread = await this.#visibleThread(caller, uuid)
+    if (body.sender !== undefined && body.sender !== caller) {
+      throw new Forbidden('sender must be the signed-in address.')
+    }
+    checkContent(body.content, this.#options.maxMessageLength)
+    this.#takeSendToken(caller)
+    return this.#append(thread, caller, body.content, body.client_id ?? null)
+  }
+
+  async markRead(caller: string, uuid: string, upTo: number | undefined) {
+    const thread = await this.#visibleThread(caller, uuid)
+    if (upTo !== undefined && !(await this.#store.hasMessage(thread.id, upTo))) {
+      throw new Invalid('up_to', 'Not a message of this thread.')
+    }
+    const marker = await this.#markRead(thread, caller, upTo ?? thread.last_message_id ?? 0)
+    return { uuid, last_read_id: marker.last_read_id, unread_count: marker.unread_count }
+  }
+
+  async newMessages(caller: string, address: string | undefined, filter: NewMessagesFilter, limit: number) {
+    if (address !== undefined && address !== caller) throw new Forbidden('You can only read your own new messages.')
+    const { count, messages } = await this.#store.newMessages(caller, filter, limit)
+    const participants = await this.#store.participants([...new Set(messages.map((m) => m.thread_id))])
+    const views = messages.map((message) => toMessageView(message, markersOf(participants.get(message.thread_id) ?? [])))
+    return { count, messages: views }
+  }
+
+  /** Relays a typing notice to the other participants; never stored. */
+  async typing(caller: string, uuid: string): Promise<void> {
+    const thread = await this.#visibleThread(caller, uuid)
+    const others = (await this.#participantsOf(thread)).map((p) => p.address).filter((a) => a !== caller)
+    this.#bus.publish({ type: 'typing', recipients: others, data: { uuid, address: caller } })
+  }
+
+  /** The addresses of a thread the caller can see; used by streams to route events. */
+  async participantAddresses(caller: string, uuid: string): Promise<string[]> {
+    const thread = await this.#visibleThread(caller, uuid)
+    return (await this.#participantsOf(thread)).map((p) => p.address)
+  }
+
+  async #append(thread: ThreadRecord, sender: string, content: string, clientId: string | null) {
+    const { message, created } = await this.#store.addMessage({
+      threadId: thread.id,
+      threadUuid: thread.uuid,
+      sender,
+      content,
+      clientId,
+      now: now(),
+    })
+    const participants = await this.#participantsOf(thread)
+    const view = toMessageView(message, markersOf(participants))
+    if (created) {
+      this.#bus.publish({ type: 'message', recipients: participants.map((p) => p.address), data: view })
+    }
+    return { message: view, created }
+  }
+
+  async #markRead(thread: ThreadRecord, caller: string, upTo: number) {
+    const marker = await this.#store.markRead(thread.id, caller, upTo)
+    if (marker.moved) {
+      const participants = await this.#participantsOf(thread)
+      this.#bus.publish({
+        type: 'read',
+        recipients: participants.map((p) => p.address),
+        data: { uuid: thread.uuid, address: caller, last_read_id: marker.last_read_id },
+      })
+    }
+    return marker
+  }
+
+  /** Validates addresses and the shop, then adds the shop's owner as on creation. */
+  async #completeParticipants(requested: string[], shopId: number | null): Promise<string[]> {
+    for (const address of requested) {
+      if (!isValidAddress(address, this.#options.network)) {
+        throw new Invalid('participants', `"${address.slice(0, 64)}" is not a valid VFX address.`)
+      }
+    }
+    if (new Set(requested).size !== requested.length) {
+      throw new Invalid('participants', 'Participants must be distinct addresses.')
+    }
+    let owner: string | null = null
+    if (shopId !== null) {
+      const shop = await this.#store.getShop(shopId)
+      if (!shop) throw new Invalid('shop_id', `Invalid pk "${shopId}" - object does not exist.`)
+      owner = shop.owner_address
+    }
+    const participants = withShopOwner(requested, owner)
+    checkParticipantCount(participants)
+    return participants
+  }
+
+  /** A thread the caller takes part in; anything else is 404, so existence is never revealed. */
+  async #visibleThread(caller: string, uuid: string): Promise<ThreadRecord> {
+    const thread = isUuid(uuid) ? await this.#store.findVisibleThread(uuid.toLowerCase(), caller) : undefined
+    if (!thread) throw new NotFound()
+    return thread
+  }
+
+  async #participantsOf(thread: ThreadRecord): Promise<Participant[]> {
+    return (await this.#store.participants([thread.id])).get(thread.id) ?? []
+  }
+
+  #announceThread(thread: ThreadRecord, recipients: string[], action: 'created' | 'updated') {
+    this.#bus.publish({ type: 'thread', recipients, data: { uuid: thread.uuid, action } })
+  }
+
+  #takeSendToken(caller: string): void {
+    const wait = this.#options.sendLimiter?.take(caller, Date.now()) ?? 0
+    if (wait > 0) throw new RateLimited(Math.ceil(wait))
+  }
+}
+
+function now(): string {
+  return new Date().toISOString()
+}
+
+function markersOf(participants: readonly Participant[]): Map<string, number> {
+  return new Map(participants.map((p) => [p.address, p.last_read_id]))
+}
+
+function toMessageView(message: MessageRecord, readMarkers: ReadonlyMap<string, number>): MessageView {
+  return {
+    id: message.id,
+    sender: message.sender,
+    content: message.content,
+    timestamp: message.timestamp,
+    is_read: isRead(message.id, message.sender, readMarkers),
+    thread_uuid: message.thread_uuid,
+  }
+}
+
+function withReadState(messages: MessageRecord[], participants: readonly Participant[]): MessageView[] {
+  const readMarkers = markersOf(participants)
+  return messages.map((message) => toMessageView(message, readMarkers))
+}
+
+function toThreadView(thread: ThreadRecord, participants: readonly Participant[]): ThreadView {
+  return {
+    uuid: thread.uuid,
+    participants: participants.map((p) => p.address),
+    shop: thread.shop,
+    created_at: thread.created_at,
+    updated_at: thread.updated_at,
+    last_message: thread.last_message,
+    unread_count: thread.unread_count,
+  }
+}

@@ -1,0 +1,576 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import { Conflict } from '../domain/errors.js'
+import { isUniqueViolation } from './database.js'
+import type { Database } from './schema.js'
+
+export interface ShopRecord {
+  id: number
+  name: string
+  url: string
+  owner_address: string
+  created_at: string
+}
+
+export interface MessageRecord {
+  id: number
+  thread_id: number
+  thread_uuid: string
+  sender: string
+  content: string
+  timestamp: string
+}
+
+/** A thread as one participant sees it. */
+export interface ThreadRecord {
+  id: number
+  uuid: string
+  shop: { id: number; name: string; url: string } | null
+  shop_id: number | null
+  created_at: string
+  updated_at: string
+  last_message: string | null
+  last_message_id: number | null
+  unread_count: number
+}
+
+export interface Participant {
+  address: string
+  last_read_id: number
+}
+
+export interface ThreadListFilter {
+  shopId?: number
+  shopUrl?: string
+}
+
+export interface NewMessagesFilter {
+  afterId?: number
+  since?: string
+}
+
+export interface ReadMarker {
+  last_read_id: number
+  unread_count: number
+}
+
+type Db = Kysely<Database> | Transaction<Database>
+
+/**
+ * Every query the service runs, and nothing else speaks SQL. Methods take and return plain
+ * values; each write that touches several tables runs in one transaction. All SQL here is
+ * dialect-neutral, so the same code serves SQLite and PostgreSQL.
+ */
+export class ChatStore {
+  readonly #db: Kysely<Database>
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#db)
+  }
+
+  // ---- sign-in ----
+
+  async saveChallenge(messageHash: string, address: string, expiresAt: string): Promise<void> {
+    await this.#db.insertInto('challenges').values({ message_hash: messageHash, address, expires_at: expiresAt }).execute()
+  }
+
+  /** Deletes the challenge and reports whether it was there, for that address, unexpired: single use. */
+  async consumeChallenge(messageHash: string, address: string, now: string): Promise<boolean> {
+    const deleted = await this.#db
+      .deleteFrom('challenges')
+      .where('message_hash', '=', messageHash)
+      .where('address', '=', address)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+    return deleted.numDeletedRows > 0n
+  }
+
+  async saveToken(tokenHash: string, address: string, expiresAt: string): Promise<void> {
+    await this.#db.insertInto('tokens').values({ token_hash: tokenHash, address, expires_at: expiresAt }).execute()
+  }
+
+  async findToken(tokenHash: string, now: string): Promise<{ address: string; expires_at: string } | undefined> {
+    return this.#db
+      .selectFrom('tokens')
+      .select(['address', 'expires_at'])
+      .where('token_hash', '=', tokenHash)
+      .where('expires_at', '>', now)
+      .executeTakeFirst()
+  }
+
+  async deleteToken(tokenHash: string): Promise<void> {
+    await this.#db.deleteFrom('tokens').where('token_hash', '=', tokenHash).execute()
+  }
+
+  async purgeExpired(now: string): Promise<void> {
+    await this.#db.deleteFrom('challenges').where('expires_at', '<=', now).execute()
+    await this.#db.deleteFrom('tokens').where('expires_at', '<=', now).execute()
+  }
+
+  // ---- shops ----
+
+  async createShop(shop: Omit<ShopRecord, 'id'> & { slug: string }): Promise<ShopRecord> {
+    try {
+      const { id } = await this.#db.insertInto('shops').values(shop).returning('id').executeTakeFirstOrThrow()
+      return { id, name: shop.name, url: shop.url, owner_address: shop.owner_address, created_at: shop.created_at }
+    } catch (error) {
+      throw isUniqueViolation(error) ? new Conflict('A shop with this URL already exists.') : error
+    }
+  }
+
+  async getShop(id: number): Promise<ShopRecord | undefined> {
+    return this.#db
+      .selectFrom('shops')
+      .select(['id', 'name', 'url', 'owner_address', 'created_at'])
+      .where('id', '=', id)
+      .executeTakeFirst()
+  }
+
+  async listShops(search: string | undefined, limit: number, offset: number): Promise<{ count: number; shops: ShopRecord[] }> {
+    let query = this.#db.selectFrom('shops')
+    if (search) {
+      const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      query = query.where(
+        sql<boolean>`(lower(name) like ${pattern} escape '\\' or url like ${pattern} escape '\\')`,
+      )
+    }
+    const [{ count }, shops] = await Promise.all([
+      query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
+      query
+        .select(['id', 'name', 'url', 'owner_address', 'created_at'])
+        .orderBy('id')
+        .limit(limit)
+        .offset(offset)
+        .execute(),
+    ])
+    return { count: Number(count), shops }
+  }
+
+  async updateShop(id: number, changes: { name?: string; url?: string; slug?: string }): Promise<void> {
+    if (Object.keys(changes).length === 0) return
+    try {
+      await this.#db.updateTable('shops').set(changes).where('id', '=', id).execute()
+    } catch (error) {
+      throw isUniqueViolation(error) ? new Conflict('A shop with this URL already exists.') : error
+    }
+  }
+
+  async deleteShop(id: number): Promise<void> {
+    await this.#db.deleteFrom('shops').where('id', '=', id).execute()
+  }
+
+  // ---- threads ----
+
+  async findThreadByKey(key: string): Promise<{ id: number; uuid: string } | undefined> {
+    return this.#db.selectFrom('threads').select(['id', 'uuid']).where('participant_key', '=', key).executeTakeFirst()
+  }
+
+  /**
+   * Creates a thread, or returns the one that already has this key (`created: false`):
+   * two racing creations of the same participant set end in one thread.
+   */
+  async createThread(thread: {
+    uuid: string
+    key: string
+    shopId: number | null
+    participants: readonly string[]
+    now: string
+  }): Promise<{ id: number; uuid: string; created: boolean }> {
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const { id } = await trx
+          .insertInto('threads')
+          .values({
+            uuid: thread.uuid,
+            participant_key: thread.key,
+            shop_id: thread.shopId,
+            created_at: thread.now,
+            updated_at: thread.now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        await trx
+          .insertInto('thread_participants')
+          .values(thread.participants.map((address, position) => ({ thread_id: id, address, position, updated_at: thread.now })))
+          .execute()
+        return { id, uuid: thread.uuid, created: true }
+      })
+    } catch (error) {
+      const existing = isUniqueViolation(error) ? await this.findThreadByKey(thread.key) : undefined
+      if (!existing) throw error
+      return { ...existing, created: false }
+    }
+  }
+
+  /** The thread if `address` takes part in it and has not deleted it; else undefined. */
+  async findVisibleThread(uuid: string, address: string): Promise<ThreadRecord | undefined> {
+    const row = await this.#threadQuery(address).where('t.uuid', '=', uuid).executeTakeFirst()
+    return row && toThreadRecord(row)
+  }
+
+  /** The caller's threads, most recently updated first. */
+  async listThreads(
+    address: string,
+    filter: ThreadListFilter,
+    limit: number,
+    offset: number,
+  ): Promise<{ count: number; threads: ThreadRecord[] }> {
+    let query = this.#threadQuery(address)
+    if (filter.shopId !== undefined) query = query.where('t.shop_id', '=', filter.shopId)
+    if (filter.shopUrl !== undefined) query = query.where('s.url', '=', filter.shopUrl)
+    const [{ count }, rows] = await Promise.all([
+      query.clearSelect().select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
+      query.orderBy('tp.updated_at', 'desc').orderBy('tp.thread_id', 'desc').limit(limit).offset(offset).execute(),
+    ])
+    return { count: Number(count), threads: rows.map(toThreadRecord) }
+  }
+
+  #threadQuery(address: string) {
+    return this.#db
+      .selectFrom('thread_participants as tp')
+      .innerJoin('threads as t', 't.id', 'tp.thread_id')
+      .leftJoin('shops as s', 's.id', 't.shop_id')
+      .where('tp.address', '=', address)
+      .where('tp.hidden', '=', 0)
+      .select([
+        't.id',
+        't.uuid',
+        't.shop_id',
+        't.created_at',
+        't.updated_at',
+        't.last_message',
+        't.last_message_id',
+        'tp.unread_count',
+        's.id as shop_ref',
+        's.name as shop_name',
+        's.url as shop_url',
+      ])
+  }
+
+  /** Participants of each thread, in creation order, with their read markers. */
+  async participants(threadIds: readonly number[]): Promise<Map<number, Participant[]>> {
+    const byThread = new Map<number, Participant[]>(threadIds.map((id) => [id, []]))
+    if (threadIds.length === 0) return byThread
+    const rows = await this.#db
+      .selectFrom('thread_participants')
+      .select(['thread_id', 'address', 'last_read_id'])
+      .where('thread_id', 'in', threadIds)
+      .orderBy('thread_id')
+      .orderBy('position')
+      .execute()
+    for (const row of rows) byThread.get(row.thread_id)?.push({ address: row.address, last_read_id: row.last_read_id })
+    return byThread
+  }
+
+  /**
+   * Changes a thread's shop and participant set. Participants who stay keep their position
+   * and read marker; new ones join unread; removed ones lose their inbox rows.
+   */
+  async updateThread(
+    threadId: number,
+    change: { key: string; shopId: number | null; participants: readonly string[] },
+  ): Promise<void> {
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        const thread = await trx
+          .updateTable('threads')
+          .set({ participant_key: change.key, shop_id: change.shopId })
+          .where('id', '=', threadId)
+          .returning('updated_at')
+          .executeTakeFirstOrThrow()
+        const current = await trx
+          .selectFrom('thread_participants')
+          .select(['address', 'position'])
+          .where('thread_id', '=', threadId)
+          .execute()
+        const kept = new Set(current.map((p) => p.address))
+        const removed = current.map((p) => p.address).filter((a) => !change.participants.includes(a))
+        if (removed.length > 0) {
+          await trx.deleteFrom('thread_participants').where('thread_id', '=', threadId).where('address', 'in', removed).execute()
+          await trx.deleteFrom('inbox').where('thread_id', '=', threadId).where('address', 'in', removed).execute()
+        }
+        let position = Math.max(-1, ...current.map((p) => p.position))
+        for (const address of change.participants.filter((a) => !kept.has(a))) {
+          await trx
+            .insertInto('thread_participants')
+            .values({
+              thread_id: threadId,
+              address,
+              position: ++position,
+              updated_at: thread.updated_at,
+              unread_count: await countUnread(trx, threadId, address, 0),
+            })
+            .execute()
+          await trx
+            .insertInto('inbox')
+            .expression(
+              trx
+                .selectFrom('messages')
+                .select((eb) => [eb.val(address).as('address'), 'id', 'thread_id', 'created_at'])
+                .where('thread_id', '=', threadId)
+                .where('sender', '<>', address),
+            )
+            .execute()
+        }
+      })
+    } catch (error) {
+      throw isUniqueViolation(error) ? new Conflict('A thread with these participants and shop already exists.') : error
+    }
+  }
+
+  /** Makes the thread visible again for `address` (it asked for it by creating it anew). */
+  async unhideThread(threadId: number, address: string): Promise<void> {
+    await this.#db
+      .updateTable('thread_participants')
+      .set({ hidden: 0 })
+      .where('thread_id', '=', threadId)
+      .where('address', '=', address)
+      .execute()
+  }
+
+  /**
+   * Hides the thread for one participant, their marker moved to its end so a returning thread
+   * shows only what is new. Once every participant has hidden it, it is purged.
+   */
+  async hideThread(threadId: number, address: string): Promise<{ purged: boolean }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const thread = await trx.selectFrom('threads').select('last_message_id').where('id', '=', threadId).executeTakeFirstOrThrow()
+      await trx
+        .updateTable('thread_participants')
+        .set({ hidden: 1, unread_count: 0, last_read_id: thread.last_message_id ?? 0 })
+        .where('thread_id', '=', threadId)
+        .where('address', '=', address)
+        .execute()
+      await trx.deleteFrom('inbox').where('thread_id', '=', threadId).where('address', '=', address).execute()
+      const visible = await trx
+        .selectFrom('thread_participants')
+        .select('address')
+        .where('thread_id', '=', threadId)
+        .where('hidden', '=', 0)
+        .limit(1)
+        .executeTakeFirst()
+      if (visible) return { purged: false }
+      await trx.deleteFrom('threads').where('id', '=', threadId).execute()
+      return { purged: true }
+    })
+  }
+
+  // ---- messages ----
+
+  /**
+   * Appends a message and updates everything that depends on it in one transaction: the
+   * thread's summary, each participant's order and unread count, the recipients' inboxes.
+   * With a `clientId` already used by this sender in this thread, returns that message
+   * instead (`created: false`).
+   */
+  async addMessage(message: {
+    threadId: number
+    threadUuid: string
+    sender: string
+    content: string
+    clientId: string | null
+    now: string
+  }): Promise<{ message: MessageRecord; created: boolean }> {
+    const { threadId, threadUuid, sender, content, clientId, now } = message
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const existing = clientId === null ? undefined : await findByClientId(trx, threadId, sender, clientId)
+        if (existing) return { message: { ...existing, thread_uuid: threadUuid }, created: false }
+
+        const { id } = await trx
+          .insertInto('messages')
+          .values({ thread_id: threadId, sender, content, client_id: clientId, created_at: now })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        await trx
+          .updateTable('threads')
+          .set({ updated_at: now, last_message: content, last_message_id: id })
+          .where('id', '=', threadId)
+          .execute()
+        await trx
+          .updateTable('thread_participants')
+          .set((eb) => ({ updated_at: now, hidden: 0, unread_count: eb('unread_count', '+', 1) }))
+          .where('thread_id', '=', threadId)
+          .where('address', '<>', sender)
+          .execute()
+        // Replying means the sender has seen the thread up to here.
+        await trx
+          .updateTable('thread_participants')
+          .set({ updated_at: now, hidden: 0, unread_count: 0, last_read_id: id })
+          .where('thread_id', '=', threadId)
+          .where('address', '=', sender)
+          .execute()
+        await trx
+          .insertInto('inbox')
+          .expression(
+            trx
+              .selectFrom('thread_participants')
+              .select((eb) => ['address', eb.val(id).as('message_id'), 'thread_id', eb.val(now).as('created_at')])
+              .where('thread_id', '=', threadId)
+              .where('address', '<>', sender),
+          )
+          .execute()
+        return {
+          message: { id, thread_id: threadId, thread_uuid: threadUuid, sender, content, timestamp: now },
+          created: true,
+        }
+      })
+    } catch (error) {
+      // A concurrent send with the same client_id won the race: answer with its message.
+      const existing = isUniqueViolation(error) && clientId !== null ? await findByClientId(this.#db, threadId, sender, clientId) : undefined
+      if (!existing) throw error
+      return { message: { ...existing, thread_uuid: threadUuid }, created: false }
+    }
+  }
+
+  async countMessages(threadId: number): Promise<number> {
+    const { count } = await this.#db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('thread_id', '=', threadId)
+      .executeTakeFirstOrThrow()
+    return Number(count)
+  }
+
+  async hasMessage(threadId: number, messageId: number): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .select('id')
+      .where('thread_id', '=', threadId)
+      .where('id', '=', messageId)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  /**
+   * A slice of a thread's messages, oldest first: after an id, before an id (the `limit`
+   * just before it), the newest `limit`, or by offset.
+   */
+  async messages(
+    thread: { id: number; uuid: string },
+    slice: { afterId?: number; beforeId?: number; newest?: boolean; offset?: number; limit: number },
+  ): Promise<MessageRecord[]> {
+    let query = this.#db
+      .selectFrom('messages')
+      .select(['id', 'thread_id', 'sender', 'content', 'created_at as timestamp'])
+      .where('thread_id', '=', thread.id)
+    if (slice.afterId !== undefined) query = query.where('id', '>', slice.afterId)
+    if (slice.beforeId !== undefined) query = query.where('id', '<', slice.beforeId)
+    const newestFirst = slice.newest === true || (slice.beforeId !== undefined && slice.afterId === undefined)
+    const rows = await query
+      .orderBy('id', newestFirst ? 'desc' : 'asc')
+      .limit(slice.limit)
+      .offset(slice.offset ?? 0)
+      .execute()
+    if (newestFirst) rows.reverse()
+    return rows.map((row) => ({ ...row, thread_uuid: thread.uuid }))
+  }
+
+  /** Whether messages exist past the given id in the given direction, for cursor links. */
+  async hasMessagesBeyond(threadId: number, id: number, direction: 'after' | 'before'): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .select('id')
+      .where('thread_id', '=', threadId)
+      .where('id', direction === 'after' ? '>' : '<', id)
+      .limit(1)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  /**
+   * Moves a participant's read marker forward to `upTo` (never back) and recounts unread.
+   * Returns the marker after the call and whether it moved.
+   */
+  async markRead(threadId: number, address: string, upTo: number): Promise<ReadMarker & { moved: boolean }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const { last_read_id } = await trx
+        .selectFrom('thread_participants')
+        .select('last_read_id')
+        .where('thread_id', '=', threadId)
+        .where('address', '=', address)
+        .executeTakeFirstOrThrow()
+      const marker = Math.max(last_read_id, upTo)
+      const unread = await countUnread(trx, threadId, address, marker)
+      await trx
+        .updateTable('thread_participants')
+        .set({ last_read_id: marker, unread_count: unread })
+        .where('thread_id', '=', threadId)
+        .where('address', '=', address)
+        .execute()
+      return { last_read_id: marker, unread_count: unread, moved: marker !== last_read_id }
+    })
+  }
+
+  /**
+   * Messages from others in the caller's threads, oldest first: after an id, after a time,
+   * or (with neither) those past the caller's read markers.
+   */
+  async newMessages(address: string, filter: NewMessagesFilter, limit: number): Promise<{ count: number; messages: MessageRecord[] }> {
+    let query = this.#db
+      .selectFrom('inbox as i')
+      .innerJoin('messages as m', 'm.id', 'i.message_id')
+      .innerJoin('threads as t', 't.id', 'i.thread_id')
+      .where('i.address', '=', address)
+    if (filter.afterId !== undefined) query = query.where('i.message_id', '>', filter.afterId)
+    if (filter.since !== undefined) query = query.where('i.created_at', '>', filter.since)
+    if (filter.afterId === undefined && filter.since === undefined) {
+      query = query
+        .innerJoin('thread_participants as tp', (join) =>
+          join.onRef('tp.thread_id', '=', 'i.thread_id').onRef('tp.address', '=', 'i.address'),
+        )
+        .whereRef('i.message_id', '>', 'tp.last_read_id')
+    }
+    const [{ count }, messages] = await Promise.all([
+      query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
+      query
+        .select(['m.id', 'm.thread_id', 't.uuid as thread_uuid', 'm.sender', 'm.content', 'm.created_at as timestamp'])
+        .orderBy('i.message_id')
+        .limit(limit)
+        .execute(),
+    ])
+    return { count: Number(count), messages }
+  }
+}
+
+async function findByClientId(db: Db, threadId: number, sender: string, clientId: string) {
+  return db
+    .selectFrom('messages')
+    .select(['id', 'thread_id', 'sender', 'content', 'created_at as timestamp'])
+    .where('thread_id', '=', threadId)
+    .where('sender', '=', sender)
+    .where('client_id', '=', clientId)
+    .executeTakeFirst()
+}
+
+async function countUnread(db: Db, threadId: number, address: string, afterId: number): Promise<number> {
+  const { count } = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('thread_id', '=', threadId)
+    .where('id', '>', afterId)
+    .where('sender', '<>', address)
+    .executeTakeFirstOrThrow()
+  return Number(count)
+}
+
+function toThreadRecord(row: {
+  id: number
+  uuid: string
+  shop_id: number | null
+  created_at: string
+  updated_at: string
+  last_message: string | null
+  last_message_id: number | null
+  unread_count: number
+  shop_ref: number | null
+  shop_name: string | null
+  shop_url: string | null
+}): ThreadRecord {
+  const { shop_ref, shop_name, shop_url, ...thread } = row
+  const shop = shop_ref === null ? null : { id: shop_ref, name: shop_name ?? '', url: shop_url ?? '' }
+  return { ...thread, shop }
+}
