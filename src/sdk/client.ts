@@ -1,0 +1,186 @@
+import type { MessageView, ShopView, ThreadDetailView, ThreadView } from '../service/views.js'
+import type { VfxSigner } from './signer.js'
+
+export type { MessageView, ShopView, ThreadDetailView, ThreadView }
+
+export interface Page<T> {
+  count: number
+  next: string | null
+  previous: string | null
+  results: T[]
+}
+
+export interface Session {
+  token: string
+  address: string
+  expires_at: string
+}
+
+/** A non-2xx answer: `status` and the contract's error body (`{detail}` or `{field: [...]}`). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+    readonly headers: Headers,
+  ) {
+    super(`HTTP ${status}: ${JSON.stringify(body)}`)
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined>
+
+/**
+ * A typed client of the vfx-chat HTTP API (API.md), for Node and browsers. Tests, the web
+ * client and integrators use the same code.
+ *
+ * ```ts
+ * const client = new VfxChatClient('http://localhost:8000')
+ * await client.signIn(VfxSigner.fromPrivateKey(key))
+ * const { thread } = await client.createThread({ participants: [client.address!, other] })
+ * ```
+ */
+export class VfxChatClient {
+  readonly baseUrl: string
+  token: string | null
+  address: string | null = null
+
+  constructor(baseUrl: string, token: string | null = null) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '')
+    this.token = token
+  }
+
+  // ---- sign-in ----
+
+  challenge(address: string) {
+    return this.request<{ address: string; message: string; expires_at: string }>('POST', '/api/auth/challenge/', {
+      body: { address },
+    })
+  }
+
+  issueToken(address: string, message: string, signature: string) {
+    return this.request<Session>('POST', '/api/auth/token/', { body: { address, message, signature } })
+  }
+
+  /** Challenge, sign locally, exchange for a token; the key never leaves the signer. */
+  async signIn(signer: VfxSigner): Promise<Session> {
+    const { message } = await this.challenge(signer.address)
+    const session = await this.issueToken(signer.address, message, signer.sign(message))
+    this.token = session.token
+    this.address = session.address
+    return session
+  }
+
+  async signOut(): Promise<void> {
+    await this.request<void>('DELETE', '/api/auth/token/')
+    this.token = null
+    this.address = null
+  }
+
+  // ---- threads ----
+
+  listThreads(query: { page?: number; page_size?: number; shop_id?: number; shop_url?: string; address?: string } = {}) {
+    return this.request<Page<ThreadView>>('GET', '/api/chat/', { query })
+  }
+
+  /** Creates the thread or returns the existing one; `created` tells which (201 or 200). */
+  async createThread(body: { participants: string[]; shop_id?: number | null; initial_message?: string }) {
+    const { status, body: thread } = await this.exchange<ThreadDetailView>('POST', '/api/chat/', { body })
+    return { thread, created: status === 201 }
+  }
+
+  getThread(uuid: string) {
+    return this.request<ThreadDetailView>('GET', `/api/chat/${encodeURIComponent(uuid)}/`)
+  }
+
+  updateThread(uuid: string, body: { is_read?: boolean; shop_id?: number | null; participants?: string[] }) {
+    return this.request<ThreadDetailView>('PATCH', `/api/chat/${encodeURIComponent(uuid)}/`, { body })
+  }
+
+  deleteThread(uuid: string) {
+    return this.request<void>('DELETE', `/api/chat/${encodeURIComponent(uuid)}/`)
+  }
+
+  lookup(participants: string[], shopId?: number) {
+    return this.request<{ thread: { uuid: string; participants: string[]; shop_id: number | null } }>(
+      'GET',
+      '/api/chat/lookup/',
+      { query: { participants: participants.join(','), shop_id: shopId } },
+    )
+  }
+
+  // ---- messages ----
+
+  listMessages(uuid: string, query: { page?: number; page_size?: number; after?: number; before?: number; limit?: number } = {}) {
+    return this.request<Page<MessageView>>('GET', `/api/chat/${encodeURIComponent(uuid)}/message/`, { query })
+  }
+
+  /** Sends a message; `created` is false when `client_id` matched an earlier send (200). */
+  async sendMessage(uuid: string, body: { content: string; client_id?: string; sender?: string }) {
+    const { status, body: message } = await this.exchange<MessageView>('POST', `/api/chat/${encodeURIComponent(uuid)}/message/`, {
+      body,
+    })
+    return { message, created: status === 201 }
+  }
+
+  markRead(uuid: string, upTo?: number) {
+    return this.request<{ uuid: string; last_read_id: number; unread_count: number }>(
+      'POST',
+      `/api/chat/${encodeURIComponent(uuid)}/read/`,
+      { body: upTo === undefined ? {} : { up_to: upTo } },
+    )
+  }
+
+  newMessages(query: { address?: string; since?: string; after_id?: number; limit?: number; wait?: number } = {}) {
+    return this.request<{ count: number; next: string | null; results: MessageView[] }>('GET', '/api/chat/new-messages/', {
+      query,
+    })
+  }
+
+  // ---- shops ----
+
+  listShops(query: { page?: number; page_size?: number; search?: string } = {}) {
+    return this.request<Page<ShopView>>('GET', '/api/shop/', { query })
+  }
+
+  createShop(body: { name: string; url: string }) {
+    return this.request<ShopView>('POST', '/api/shop/', { body })
+  }
+
+  getShop(id: number) {
+    return this.request<ShopView>('GET', `/api/shop/${id}/`)
+  }
+
+  updateShop(id: number, body: { name?: string; url?: string }) {
+    return this.request<ShopView>('PATCH', `/api/shop/${id}/`, { body })
+  }
+
+  deleteShop(id: number) {
+    return this.request<void>('DELETE', `/api/shop/${id}/`)
+  }
+
+  // ---- transport ----
+
+  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+    return (await this.exchange<T>(method, path, options)).body
+  }
+
+  /** One HTTP exchange; throws ApiError for any non-2xx answer. */
+  async exchange<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}) {
+    const url = new URL(this.baseUrl + path)
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value))
+    }
+    const headers: Record<string, string> = {}
+    if (this.token) headers.authorization = `Bearer ${this.token}`
+    if (options.body !== undefined) headers['content-type'] = 'application/json'
+    const response = await fetch(url, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    })
+    const text = await response.text()
+    const body = text === '' ? undefined : JSON.parse(text)
+    if (!response.ok) throw new ApiError(response.status, body ?? {}, response.headers)
+    return { status: response.status, body: body as T, headers: response.headers }
+  }
+}

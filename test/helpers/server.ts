@@ -1,0 +1,49 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfig } from '../../src/config.js'
+import { VfxChatClient } from '../../src/sdk/client.js'
+import { VfxSigner } from '../../src/sdk/signer.js'
+import { startServer, type Server } from '../../src/server.js'
+
+export interface TestServer extends Server {
+  /** The SQLite file this server runs on, for restart tests. */
+  readonly databaseUrl: string
+  /** A new client signed in as a fresh (or the given) key. */
+  signIn(signer?: VfxSigner): Promise<VfxChatClient & { address: string; signer: VfxSigner }>
+  /** Stops the server and deletes its database directory. */
+  destroy(): Promise<void>
+}
+
+/**
+ * A real server on an ephemeral loopback port and a fresh SQLite file. `env` overrides the
+ * defaults, as the environment would (rate limits are off unless a test turns them on).
+ */
+export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
+  const folder = dir ?? mkdtempSync(join(tmpdir(), 'vfx-chat-test-'))
+  const databaseUrl = env.DATABASE_URL ?? `sqlite:${join(folder, 'chat.db')}`
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_SEND: '0',
+    RATE_LIMIT_SIGNIN: '0',
+    ...env,
+    DATABASE_URL: databaseUrl,
+  })
+  const server = await startServer(config)
+  return {
+    ...server,
+    close: () => server.close(),
+    databaseUrl,
+    async signIn(signer = VfxSigner.generate({ network: config.network })) {
+      const client = new VfxChatClient(server.url)
+      await client.signIn(signer)
+      return Object.assign(client, { address: signer.address, signer })
+    },
+    async destroy() {
+      await server.close()
+      if (dir === undefined) rmSync(folder, { recursive: true, force: true })
+    },
+  }
+}
