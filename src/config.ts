@@ -6,6 +6,8 @@ export interface Config {
   readonly host: string
   readonly databaseUrl: string
   readonly redisUrl: string | null
+  /** Redis pub/sub channel of this deployment's events. */
+  readonly redisChannel: string
   readonly network: Network
   /** Seconds a bearer token stays valid. */
   readonly tokenTtl: number
@@ -81,6 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST?.trim() || '0.0.0.0',
     databaseUrl: databaseUrl(env),
     redisUrl,
+    redisChannel: env.REDIS_CHANNEL?.trim() || 'vfx-chat:events',
     network: oneOf(env, 'VFX_NETWORK', ['mainnet', 'testnet'] as const, 'mainnet'),
     tokenTtl: integer(env, 'TOKEN_TTL', 86_400, 60, 31_536_000),
     maxMessageLength: integer(env, 'MAX_MESSAGE_LENGTH', 4000, 1, 16_000),

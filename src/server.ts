@@ -4,6 +4,7 @@ import { TokenBuckets } from './domain/token-bucket.js'
 import { buildApp } from './http/app.js'
 import type { EventBus } from './realtime/events.js'
 import { InProcessBus } from './realtime/in-process-bus.js'
+import { RedisBus } from './realtime/redis-bus.js'
 import { AuthService } from './service/auth-service.js'
 import { ChatService } from './service/chat-service.js'
 import { ShopService } from './service/shop-service.js'
@@ -29,9 +30,9 @@ const HOUSEKEEPING_MS = 60_000
  * ```
  */
 export async function startServer(config: Config): Promise<Server> {
-  const { db } = await openDatabase(config.databaseUrl)
-  const store = new ChatStore(db)
-  const bus = new InProcessBus()
+  const { db, orderMessages } = await openDatabase(config.databaseUrl)
+  const store = new ChatStore(db, orderMessages)
+  const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
   const sendLimiter = config.rateLimitSend > 0 ? new TokenBuckets(config.rateLimitSend, config.rateLimitSendBurst) : null
   const auth = new AuthService(store, { network: config.network, tokenTtl: config.tokenTtl })
   const chat = new ChatService(store, bus, {

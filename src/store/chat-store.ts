@@ -62,9 +62,12 @@ type Db = Kysely<Database> | Transaction<Database>
  */
 export class ChatStore {
   readonly #db: Kysely<Database>
+  readonly #orderMessages: (trx: Transaction<Database>) => Promise<void>
 
-  constructor(db: Kysely<Database>) {
+  /** `orderMessages` comes from openDatabase: it keeps message ids committing in order. */
+  constructor(db: Kysely<Database>, orderMessages: (trx: Transaction<Database>) => Promise<void> = async () => {}) {
     this.#db = db
+    this.#orderMessages = orderMessages
   }
 
   async ping(): Promise<void> {
@@ -379,6 +382,7 @@ export class ChatStore {
       return await this.#db.transaction().execute(async (trx) => {
         const existing = clientId === null ? undefined : await findByClientId(trx, threadId, sender, clientId)
         if (existing) return { message: { ...existing, thread_uuid: threadUuid }, created: false }
+        await this.#orderMessages(trx)
 
         const { id } = await trx
           .insertInto('messages')
@@ -533,6 +537,41 @@ export class ChatStore {
         .execute(),
     ])
     return { count: Number(count), messages }
+  }
+
+  /**
+   * Every message after `afterId` in the threads `address` sees, from anyone, oldest first:
+   * what a resuming stream replays. Two index range scans (others' messages through the
+   * inbox, the caller's own through messages_sender), each stopping at `limit`, merged.
+   */
+  async messagesAfter(address: string, afterId: number, limit: number): Promise<MessageRecord[]> {
+    const columns = ['m.id', 'm.thread_id', 't.uuid as thread_uuid', 'm.sender', 'm.content', 'm.created_at as timestamp'] as const
+    const [received, sent] = await Promise.all([
+      this.#db
+        .selectFrom('inbox as i')
+        .innerJoin('messages as m', 'm.id', 'i.message_id')
+        .innerJoin('threads as t', 't.id', 'i.thread_id')
+        .where('i.address', '=', address)
+        .where('i.message_id', '>', afterId)
+        .select(columns)
+        .orderBy('i.message_id')
+        .limit(limit)
+        .execute(),
+      this.#db
+        .selectFrom('messages as m')
+        .innerJoin('thread_participants as tp', (join) =>
+          join.onRef('tp.thread_id', '=', 'm.thread_id').onRef('tp.address', '=', 'm.sender'),
+        )
+        .innerJoin('threads as t', 't.id', 'm.thread_id')
+        .where('m.sender', '=', address)
+        .where('m.id', '>', afterId)
+        .where('tp.hidden', '=', 0)
+        .select(columns)
+        .orderBy('m.id')
+        .limit(limit)
+        .execute(),
+    ])
+    return [...received, ...sent].sort((a, b) => a.id - b.id).slice(0, limit)
   }
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import { migrateToLatest } from './migrations.js'
 import type { Database } from './schema.js'
@@ -11,7 +11,16 @@ export type Engine = 'sqlite' | 'postgres'
 export interface OpenDatabase {
   readonly db: Kysely<Database>
   readonly engine: Engine
+  /**
+   * Runs inside a message-writing transaction so that message ids commit in id order; without
+   * it, a reader resuming "after id N" could miss a lower id committed later. SQLite has one
+   * writer at a time already; PostgreSQL takes a transaction-scoped advisory lock.
+   */
+  readonly orderMessages: (trx: Transaction<Database>) => Promise<void>
 }
+
+/** Any fixed number: the advisory lock that orders message commits on PostgreSQL. */
+const MESSAGE_ORDER_LOCK = 0x76667863
 
 /**
  * Opens the database named by a DATABASE_URL (`sqlite:<path>`, `sqlite::memory:` or
@@ -41,12 +50,22 @@ function openSqlite(path: string): OpenDatabase {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), engine: 'sqlite' }
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    engine: 'sqlite',
+    orderMessages: async () => {},
+  }
 }
 
 function openPostgres(url: string): OpenDatabase {
   const pool = new pg.Pool({ connectionString: url, max: 10 })
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres' }
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    engine: 'postgres',
+    orderMessages: async (trx) => {
+      await sql`select pg_advisory_xact_lock(${MESSAGE_ORDER_LOCK})`.execute(trx)
+    },
+  }
 }
 
 /** True when a write failed on a UNIQUE constraint, on either engine. */
