@@ -21,6 +21,20 @@ export interface Config {
   readonly rateLimitSendBurst: number
   /** Sign-in calls per minute per IP; 0 turns the limit off. */
   readonly rateLimitSignin: number
+  /** Seconds a client has to send a request's headers, and its whole request (slow-client defence). */
+  readonly headersTimeout: number
+  readonly requestTimeout: number
+  /** Seconds an idle keep-alive connection stays open between requests. */
+  readonly keepAliveTimeout: number
+  /** Seconds a socket may stay silent in either direction before it is closed. */
+  readonly connectionTimeout: number
+  /** Open streams (SSE and WebSocket together) one address, and one IP, may hold. */
+  readonly maxStreamsPerAddress: number
+  readonly maxStreamsPerIp: number
+  /** Bytes a stream may have queued unsent before the slow consumer is cut off (it resumes by id). */
+  readonly streamBufferBytes: number
+  /** Seconds between stream heartbeats (SSE comment, WebSocket ping). */
+  readonly streamHeartbeat: number
 }
 
 export class ConfigError extends Error {}
@@ -72,6 +86,22 @@ function corsOrigins(env: Env): string[] {
   return origins
 }
 
+function timeouts(env: Env) {
+  const headersTimeout = integer(env, 'HEADERS_TIMEOUT', 10, 1, 3600)
+  const requestTimeout = integer(env, 'REQUEST_TIMEOUT', 30, 1, 3600)
+  // Node refuses a headers deadline later than the whole request's.
+  if (headersTimeout > requestTimeout) {
+    throw new ConfigError(`HEADERS_TIMEOUT must not exceed REQUEST_TIMEOUT, got ${headersTimeout} > ${requestTimeout}`)
+  }
+  return {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: integer(env, 'KEEP_ALIVE_TIMEOUT', 72, 1, 3600),
+    // Above the 30 s long poll and the 15 s stream heartbeat, which keep a socket busy.
+    connectionTimeout: integer(env, 'CONNECTION_TIMEOUT', 60, 31, 86_400),
+  }
+}
+
 /** Reads the configuration; throws ConfigError naming the variable when a value is unusable. */
 export function loadConfig(env: Env = process.env): Config {
   const redisUrl = env.REDIS_URL?.trim() || null
@@ -93,5 +123,11 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitSend: integer(env, 'RATE_LIMIT_SEND', 10, 0, 1_000_000),
     rateLimitSendBurst: integer(env, 'RATE_LIMIT_SEND_BURST', 30, 1, 1_000_000),
     rateLimitSignin: integer(env, 'RATE_LIMIT_SIGNIN', 30, 0, 1_000_000),
+    ...timeouts(env),
+    maxStreamsPerAddress: integer(env, 'MAX_STREAMS_PER_ADDRESS', 10, 1, 10_000),
+    maxStreamsPerIp: integer(env, 'MAX_STREAMS_PER_IP', 100, 1, 1_000_000),
+    streamBufferBytes: integer(env, 'STREAM_BUFFER_BYTES', 262_144, 4096, 67_108_864),
+    // At most 30: a heartbeat must come before CONNECTION_TIMEOUT (31 s at least) closes a quiet socket.
+    streamHeartbeat: integer(env, 'STREAM_HEARTBEAT', 15, 1, 30),
   })
 }

@@ -5,6 +5,7 @@ import { buildApp } from './http/app.js'
 import type { EventBus } from './realtime/events.js'
 import { InProcessBus } from './realtime/in-process-bus.js'
 import { RedisBus } from './realtime/redis-bus.js'
+import { StreamHub } from './realtime/stream-hub.js'
 import { AuthService } from './service/auth-service.js'
 import { ChatService } from './service/chat-service.js'
 import { ShopService } from './service/shop-service.js'
@@ -40,7 +41,8 @@ export async function startServer(config: Config): Promise<Server> {
     maxMessageLength: config.maxMessageLength,
     sendLimiter,
   })
-  const app = await buildApp(config, { auth, chat, shops: new ShopService(store), ready: () => store.ping() })
+  const streams = new StreamHub(bus)
+  const app = await buildApp(config, { auth, chat, shops: new ShopService(store), streams, ready: () => store.ping() })
 
   const housekeeping = setInterval(() => {
     sendLimiter?.sweep(Date.now())
@@ -48,6 +50,15 @@ export async function startServer(config: Config): Promise<Server> {
   }, HOUSEKEEPING_MS)
   housekeeping.unref()
 
+  // While draining, every answer closes its connection: an idle keep-alive client would
+  // otherwise hold the shutdown up until KEEP_ALIVE_TIMEOUT.
+  let draining = false
+  app.addHook('preClose', async () => {
+    draining = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (draining) reply.header('connection', 'close')
+  })
   app.addHook('onClose', async () => {
     clearInterval(housekeeping)
     await bus.close()

@@ -2,10 +2,12 @@ import cors from '@fastify/cors'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import websocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from '../config.js'
 import { RateLimited } from '../domain/errors.js'
+import type { StreamHub } from '../realtime/stream-hub.js'
 import type { AuthService } from '../service/auth-service.js'
 import type { ChatService } from '../service/chat-service.js'
 import type { ShopService } from '../service/shop-service.js'
@@ -13,17 +15,23 @@ import { authenticateWith } from './authenticate.js'
 import './decorations.js'
 import { errorHandler, registerFallbacks } from './errors.js'
 import { installMetrics } from './metrics.js'
+import { RequestLog } from './request-log.js'
 import { authRoutes } from './routes/auth.js'
 import { messageRoutes } from './routes/messages.js'
 import { serviceRoutes } from './routes/service.js'
 import { shopRoutes } from './routes/shops.js'
+import { streamRoutes } from './routes/stream.js'
+import { DOCS_CSP, registerSecurity, serverOptions } from './security.js'
 import { threadRoutes } from './routes/threads.js'
 import { sharedSchemas } from './schemas.js'
+import { acceptJsonBodies, schemaController } from './validation.js'
+import { webClient } from './web.js'
 
 export interface AppServices {
   auth: AuthService
   chat: ChatService
   shops: ShopService
+  streams: StreamHub
   /** Resolves when the database answers; backs /readyz. */
   ready: () => Promise<void>
 }
@@ -36,7 +44,9 @@ export const BODY_LIMIT = 64 * 1024
  */
 export async function buildApp(config: Config, services: AppServices): Promise<FastifyInstance> {
   const app = Fastify({
+    ...serverOptions(config),
     logger: loggerOptions(config),
+    logController: new RequestLog(),
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true },
@@ -45,14 +55,19 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
     onConstructorPoisoning: 'remove',
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.decorate('config', config)
   app.decorate('auth', services.auth)
   app.decorate('chat', services.chat)
   app.decorate('shops', services.shops)
+  app.decorate('streams', services.streams)
+  // Before @fastify/websocket's own preClose, so sockets close with 1001 and SSE streams end.
+  app.addHook('preClose', async () => services.streams.close())
   app.decorate('authenticate', authenticateWith(services.auth))
   app.setErrorHandler(errorHandler)
+  acceptJsonBodies(app)
   for (const schema of sharedSchemas) app.addSchema(schema)
 
   const routes = new Map<string, Set<string>>()
@@ -64,6 +79,7 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
   })
 
   const metrics = installMetrics(app)
+  await registerSecurity(app)
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: [...config.corsOrigins],
@@ -83,13 +99,16 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `schema-${i}`) },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
+  await app.register(websocket, { options: { maxPayload: BODY_LIMIT } })
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
 
   await app.register(authRoutes)
   await app.register(shopRoutes)
   await app.register(threadRoutes)
   await app.register(messageRoutes)
+  await app.register(streamRoutes)
   await app.register(serviceRoutes(services.ready, metrics))
+  await app.register(webClient)
   registerFallbacks(app, routes)
   return app
 }

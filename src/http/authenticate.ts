@@ -21,10 +21,10 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match[1]
 }
 
-/** The onRequest hook for routes that need a signed-in caller. */
-export function authenticateWith(auth: AuthService) {
+/** The onRequest hook for routes that need a signed-in caller; `tokenOf` finds the token. */
+export function authenticateWith(auth: AuthService, tokenOf: (request: FastifyRequest) => string | undefined = bearerToken) {
   return async function authenticate(request: FastifyRequest): Promise<void> {
-    const token = bearerToken(request)
+    const token = tokenOf(request)
     if (token === undefined) throw new Unauthorized('Authentication credentials were not provided.')
     const session = await auth.authenticate(token)
     request.caller = session.address

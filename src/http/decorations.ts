@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
+import type { StreamHub } from '../realtime/stream-hub.js'
 import type { AuthService } from '../service/auth-service.js'
 import type { ChatService } from '../service/chat-service.js'
 import type { ShopService } from '../service/shop-service.js'
@@ -10,6 +11,8 @@ declare module 'fastify' {
     auth: AuthService
     chat: ChatService
     shops: ShopService
+    /** Routes bus events to this process's streams and long polls. */
+    streams: StreamHub
     authenticate: (request: FastifyRequest) => Promise<void>
   }
 }

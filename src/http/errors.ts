@@ -19,38 +19,51 @@ interface AjvError {
   message?: string
 }
 
+/** An error as the contract answers it: over HTTP, and in WebSocket `error` frames. */
+export interface ErrorResponse {
+  status: number
+  body: Record<string, unknown>
+  headers: Record<string, string>
+}
+
 /**
  * The one place where failures become the contract's bodies (API.md §5): validation as
  * `{"field": ["message"]}`, everything else as `{"detail": "message"}`. Nothing internal
  * (stack, SQL, paths) ever reaches a response.
  */
-export function errorHandler(error: FastifyError | ChatError, request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof ChatError) return sendChatError(error, reply)
-
-  if (error.validation) {
-    return reply.code(400).send(validationBody(error.validation as AjvError[], error.validationContext))
+export function errorResponse(error: unknown): ErrorResponse {
+  if (error instanceof ChatError) return chatErrorResponse(error)
+  const fastifyError = error as Partial<FastifyError>
+  if (fastifyError.validation) {
+    return response(400, validationBody(fastifyError.validation as AjvError[], fastifyError.validationContext))
   }
-  const status = error.statusCode ?? 500
-  if (status === 429) return reply.code(429).send({ detail: 'Request was throttled.' })
-  if (status >= 400 && status < 500) return reply.code(status).send({ detail: clientErrorDetail(error) })
-
-  request.log.error({ err: error }, 'unhandled error')
-  return reply.code(500).send({ detail: 'Internal server error.' })
+  const status = fastifyError.statusCode ?? 500
+  if (status === 429) return response(429, { detail: 'Request was throttled.' })
+  if (status >= 400 && status < 500) return response(status, { detail: clientErrorDetail(error as FastifyError) })
+  return response(500, { detail: 'Internal server error.' })
 }
 
-function sendChatError(error: ChatError, reply: FastifyReply) {
-  if (error instanceof Invalid) return reply.code(400).send({ [error.field]: [error.message] })
+export function errorHandler(error: FastifyError | ChatError, request: FastifyRequest, reply: FastifyReply) {
+  const { status, body, headers } = errorResponse(error)
+  if (status >= 500) request.log.error({ err: error }, 'unhandled error')
+  return reply.code(status).headers(headers).send(body)
+}
+
+function chatErrorResponse(error: ChatError): ErrorResponse {
+  if (error instanceof Invalid) return response(400, { [error.field]: [error.message] })
   if (error instanceof Unauthorized) {
-    return reply.code(401).header('www-authenticate', 'Bearer realm="api"').send({ detail: error.message })
+    return response(401, { detail: error.message }, { 'www-authenticate': 'Bearer realm="api"' })
   }
   if (error instanceof RateLimited) {
-    return reply.code(429).header('retry-after', String(error.retryAfterSeconds)).send({ detail: error.message })
+    return response(429, { detail: error.message }, { 'retry-after': String(error.retryAfterSeconds) })
   }
-  if (error instanceof MethodNotAllowed) {
-    return reply.code(405).header('allow', error.allow.join(', ')).send({ detail: error.message })
-  }
+  if (error instanceof MethodNotAllowed) return response(405, { detail: error.message }, { allow: error.allow.join(', ') })
   const status = error instanceof Forbidden ? 403 : error instanceof NotFound ? 404 : error instanceof Conflict ? 409 : 400
-  return reply.code(status).send({ detail: error.message })
+  return response(status, { detail: error.message })
+}
+
+function response(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): ErrorResponse {
+  return { status, body, headers }
 }
 
 function clientErrorDetail(error: FastifyError): string {
@@ -72,7 +85,8 @@ function clientErrorDetail(error: FastifyError): string {
 /** Ajv errors as Django REST Framework words them, keyed by field. */
 function validationBody(errors: AjvError[], context: string | undefined): Record<string, string[]> {
   const body: Record<string, string[]> = {}
-  for (const error of errors) {
+  // A nullable field fails both of its branches; only the non-null branch says what is wrong.
+  for (const error of errors.filter((e) => e.keyword !== 'anyOf' && !(e.keyword === 'type' && e.params.type === 'null'))) {
     const field =
       error.keyword === 'required'
         ? String(error.params.missingProperty)

@@ -4,34 +4,31 @@ import { NotFound } from '../domain/errors.js'
 const DEFAULT_PAGE_SIZE = 20
 const MAX_PAGE_SIZE = 100
 
-export interface PageRequest {
-  page: number
-  limit: number
-  offset: number
-}
-
 /**
- * Page-number pagination as Django REST Framework does it: a page that is not a positive
- * number is 404 "Invalid page."; a bad page_size falls back to the default, a large one to
- * the maximum.
+ * Page-number pagination as Django REST Framework does it: `page` from 1 or `last`, anything
+ * else (or a page past the end) 404 "Invalid page."; a bad page_size falls back to the default,
+ * a large one to the maximum. `fetch` answers the total count and the items at (limit,
+ * offset); `page=last` costs one more call, for the count.
  */
-export function pageRequest(query: { page?: string; page_size?: string }): PageRequest {
-  const page = query.page === undefined || query.page === 'last' ? 1 : positiveInteger(query.page)
-  if (page === undefined) throw new NotFound('Invalid page.')
+export async function paginate<T>(
+  request: FastifyRequest,
+  query: { page?: string; page_size?: string },
+  fetch: (limit: number, offset: number) => Promise<{ count: number; results: T[] }>,
+) {
   const size = query.page_size === undefined ? DEFAULT_PAGE_SIZE : positiveInteger(query.page_size) ?? DEFAULT_PAGE_SIZE
   const limit = Math.min(size, MAX_PAGE_SIZE)
-  return { page, limit, offset: (page - 1) * limit }
-}
-
-/** The `{count, next, previous, results}` body; a page past the end is 404 (the first page may be empty). */
-export function pageBody<T>(request: FastifyRequest, page: PageRequest, count: number, results: T[]) {
-  if (page.page > 1 && page.offset >= count) throw new NotFound('Invalid page.')
-  const hasNext = page.offset + results.length < count
+  const page =
+    query.page === 'last' ? Math.max(1, Math.ceil((await fetch(0, 0)).count / limit)) : positiveInteger(query.page ?? '1')
+  if (page === undefined) throw new NotFound('Invalid page.')
+  const offset = (page - 1) * limit
+  const { count, results } = await fetch(limit, offset)
+  // The first page may be empty; any other page must hold something.
+  if (page > 1 && offset >= count) throw new NotFound('Invalid page.')
   return {
     count,
-    next: hasNext ? linkTo(request, { page: page.page + 1 }) : null,
+    next: offset + results.length < count ? linkTo(request, { page: page + 1 }) : null,
     // DRF drops the page parameter for the first page.
-    previous: page.page > 1 ? linkTo(request, { page: page.page === 2 ? undefined : page.page - 1 }) : null,
+    previous: page > 1 ? linkTo(request, { page: page === 2 ? undefined : page - 1 }) : null,
     results,
   }
 }

@@ -28,8 +28,10 @@ export const ValidationErrors = Type.Record(Type.String(), Type.Array(Type.Strin
   $id: 'ValidationErrors',
   description: 'Field name (or non_field_errors) to its messages.',
 })
+// A 400 is a validation error, or a body that is not JSON at all (`{"detail"}`).
+const BadRequest = Type.Union([Type.Ref(ValidationErrors), Type.Ref(Detail)])
 const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, status === 400 ? Type.Ref(ValidationErrors) : Type.Ref(Detail)]))
+  Object.fromEntries(statuses.map((status) => [status, status === 400 ? BadRequest : Type.Ref(Detail)]))
 
 // ---- resources ----
 
@@ -222,7 +224,7 @@ export const messages = {
     summary: "Move the caller's read marker forward",
     security: [{ bearer: [] }],
     params: ThreadParams,
-    body: Type.Optional(Type.Object({ up_to: Type.Optional(Id) })),
+    body: Type.Object({ up_to: Type.Optional(Id) }),
     response: {
       200: Type.Object({ uuid: Type.String(), last_read_id: Type.Integer(), unread_count: Type.Integer() }),
       ...errors(400, 401, 404),
@@ -237,11 +239,44 @@ export const messages = {
       since: Type.Optional(Type.String({ maxLength: 64 })),
       after_id: Type.Optional(Cursor),
       limit: Type.Optional(Type.Integer({ minimum: 1, description: 'Default 100, max 500.' })),
+      wait: Type.Optional(
+        Type.Number({ minimum: 0, maximum: 30, description: 'Seconds to hold the request while nothing matches (long poll).' }),
+      ),
     }),
     response: {
       200: Type.Object({ count: Type.Integer(), next: Nullable(Type.String()), results: Type.Array(Type.Ref(Message)) }),
       ...errors(400, 401, 403),
     },
+  },
+}
+
+export const streams = {
+  events: {
+    tags: ['real-time'],
+    summary: "Server-Sent Events of the caller's threads: message, read, thread, typing",
+    description:
+      'text/event-stream. Sign in with Authorization: Bearer or ?token= (EventSource cannot set headers). ' +
+      'Last-Event-ID or after_id first replays every message after that id from the database, then goes live.',
+    security: [{ bearer: [] }],
+    headers: Type.Object({ 'last-event-id': Type.Optional(Cursor) }),
+    querystring: Type.Object({
+      token: Type.Optional(Type.String({ maxLength: 256, description: 'The bearer token, for EventSource.' })),
+      after_id: Type.Optional(Cursor),
+    }),
+    response: {
+      200: {
+        description: 'Events: message (id: = message id), read, thread, typing; a `: ping` comment every 15 s.',
+        content: { 'text/event-stream': { schema: Type.String() } },
+      },
+      ...errors(400, 401),
+    },
+  },
+  socket: {
+    tags: ['real-time'],
+    summary: 'WebSocket: the same events as {"type","data"} frames, plus send, read, typing and resume',
+    description: 'Sign in with Authorization: Bearer or a first frame {"type":"auth","token"}; see API.md §9.',
+    querystring: Type.Object({ after_id: Type.Optional(Cursor) }),
+    response: { 101: { description: 'Switching Protocols: the WebSocket is open.', type: 'null' }, 426: Type.Ref(Detail), ...errors(400) },
   },
 }
 

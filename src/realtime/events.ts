@@ -6,6 +6,8 @@ export type ChatEvent =
   | { type: 'read'; recipients: readonly string[]; data: { uuid: string; address: string; last_read_id: number } }
   | { type: 'thread'; recipients: readonly string[]; data: { uuid: string; action: 'created' | 'updated' | 'deleted' } }
   | { type: 'typing'; recipients: readonly string[]; data: { uuid: string; address: string } }
+  /** A signed-out token: every node closes the streams opened with it (never sent to clients). */
+  | { type: 'revoked'; recipients: readonly string[]; data: { token_hash: string } }
 
 export type ChatEventListener = (event: ChatEvent) => void
 

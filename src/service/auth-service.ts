@@ -52,19 +52,19 @@ export class AuthService {
     }
     const token = base64urlnopad.encode(randomBytes(32))
     const expiresAt = secondsFromNow(this.#options.tokenTtl)
-    await this.#store.saveToken(hash(token), address, expiresAt)
+    await this.#store.saveToken(tokenHash(token), address, expiresAt)
     return { token, address, expires_at: expiresAt }
   }
 
   /** The address a bearer token belongs to; Unauthorized when it is unknown, expired or revoked. */
   async authenticate(token: string): Promise<{ address: string; expiresAt: string }> {
-    const found = token.length <= 128 ? await this.#store.findToken(hash(token), new Date().toISOString()) : undefined
+    const found = token.length <= 128 ? await this.#store.findToken(tokenHash(token), new Date().toISOString()) : undefined
     if (!found) throw new Unauthorized('Invalid or expired token.')
     return { address: found.address, expiresAt: found.expires_at }
   }
 
   async revoke(token: string): Promise<void> {
-    await this.#store.deleteToken(hash(token))
+    await this.#store.deleteToken(tokenHash(token))
   }
 
   async purgeExpired(): Promise<void> {
@@ -76,6 +76,11 @@ export class AuthService {
       throw new Invalid('address', `Enter a valid VFX ${this.#options.network} address.`)
     }
   }
+}
+
+/** How a token is stored, and how streams name the session they were opened with. */
+export function tokenHash(token: string): string {
+  return hash(token)
 }
 
 function hash(text: string): string {

@@ -167,9 +167,12 @@ export class ChatService {
   async newMessages(caller: string, address: string | undefined, filter: NewMessagesFilter, limit: number) {
     if (address !== undefined && address !== caller) throw new Forbidden('You can only read your own new messages.')
     const { count, messages } = await this.#store.newMessages(caller, filter, limit)
-    const participants = await this.#store.participants([...new Set(messages.map((m) => m.thread_id))])
-    const views = messages.map((message) => toMessageView(message, markersOf(participants.get(message.thread_id) ?? [])))
-    return { count, messages: views }
+    return { count, messages: await this.#viewsOf(messages) }
+  }
+
+  /** Every message after `afterId` in the caller's threads, own ones included: a stream's replay. */
+  async messagesAfter(caller: string, afterId: number, limit: number): Promise<MessageView[]> {
+    return this.#viewsOf(await this.#store.messagesAfter(caller, afterId, limit))
   }
 
   /** Relays a typing notice to the other participants; never stored. */
@@ -186,7 +189,7 @@ export class ChatService {
   }
 
   async #append(thread: ThreadRecord, sender: string, content: string, clientId: string | null) {
-    const { message, created } = await this.#store.addMessage({
+    const { message, created, participants: current } = await this.#store.addMessage({
       threadId: thread.id,
       threadUuid: thread.uuid,
       sender,
@@ -194,7 +197,8 @@ export class ChatService {
       clientId,
       now: now(),
     })
-    const participants = await this.#participantsOf(thread)
+    // A new message comes back with the participants its transaction updated; a replayed one does not.
+    const participants = current ?? (await this.#participantsOf(thread))
     const view = toMessageView(message, markersOf(participants))
     if (created) {
       this.#bus.publish({ type: 'message', recipients: participants.map((p) => p.address), data: view })
@@ -241,6 +245,12 @@ export class ChatService {
     const thread = isUuid(uuid) ? await this.#store.findVisibleThread(uuid.toLowerCase(), caller) : undefined
     if (!thread) throw new NotFound()
     return thread
+  }
+
+  /** Views of messages from any threads, each with its thread's read state. */
+  async #viewsOf(messages: MessageRecord[]): Promise<MessageView[]> {
+    const participants = await this.#store.participants([...new Set(messages.map((m) => m.thread_id))])
+    return messages.map((message) => toMessageView(message, markersOf(participants.get(message.thread_id) ?? [])))
   }
 
   async #participantsOf(thread: ThreadRecord): Promise<Participant[]> {

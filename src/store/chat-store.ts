@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { Conflict } from '../domain/errors.js'
 import { isUniqueViolation } from './database.js'
+import { prepared, preparedShapes } from './prepared.js'
 import type { Database } from './schema.js'
 
 export interface ShopRecord {
@@ -96,12 +97,7 @@ export class ChatStore {
   }
 
   async findToken(tokenHash: string, now: string): Promise<{ address: string; expires_at: string } | undefined> {
-    return this.#db
-      .selectFrom('tokens')
-      .select(['address', 'expires_at'])
-      .where('token_hash', '=', tokenHash)
-      .where('expires_at', '>', now)
-      .executeTakeFirst()
+    return (await findToken(this.#db, tokenHash, now)).rows[0]
   }
 
   async deleteToken(tokenHash: string): Promise<void> {
@@ -210,7 +206,7 @@ export class ChatStore {
 
   /** The thread if `address` takes part in it and has not deleted it; else undefined. */
   async findVisibleThread(uuid: string, address: string): Promise<ThreadRecord | undefined> {
-    const row = await this.#threadQuery(address).where('t.uuid', '=', uuid).executeTakeFirst()
+    const row = (await findVisibleThread(this.#db, uuid, address)).rows[0]
     return row && toThreadRecord(row)
   }
 
@@ -221,49 +217,23 @@ export class ChatStore {
     limit: number,
     offset: number,
   ): Promise<{ count: number; threads: ThreadRecord[] }> {
-    let query = this.#threadQuery(address)
-    if (filter.shopId !== undefined) query = query.where('t.shop_id', '=', filter.shopId)
-    if (filter.shopUrl !== undefined) query = query.where('s.url', '=', filter.shopUrl)
-    const [{ count }, rows] = await Promise.all([
-      query.clearSelect().select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
-      query.orderBy('tp.updated_at', 'desc').orderBy('tp.thread_id', 'desc').limit(limit).offset(offset).execute(),
+    const shape = { shopId: filter.shopId !== undefined, shopUrl: filter.shopUrl !== undefined }
+    const [counted, { rows }] = await Promise.all([
+      countThreads(this.#db, shape, address, filter.shopId, filter.shopUrl),
+      listThreads(this.#db, shape, address, filter.shopId, filter.shopUrl, limit, offset),
     ])
-    return { count: Number(count), threads: rows.map(toThreadRecord) }
-  }
-
-  #threadQuery(address: string) {
-    return this.#db
-      .selectFrom('thread_participants as tp')
-      .innerJoin('threads as t', 't.id', 'tp.thread_id')
-      .leftJoin('shops as s', 's.id', 't.shop_id')
-      .where('tp.address', '=', address)
-      .where('tp.hidden', '=', 0)
-      .select([
-        't.id',
-        't.uuid',
-        't.shop_id',
-        't.created_at',
-        't.updated_at',
-        't.last_message',
-        't.last_message_id',
-        'tp.unread_count',
-        's.id as shop_ref',
-        's.name as shop_name',
-        's.url as shop_url',
-      ])
+    return { count: Number(counted.rows[0]?.count ?? 0), threads: rows.map(toThreadRecord) }
   }
 
   /** Participants of each thread, in creation order, with their read markers. */
   async participants(threadIds: readonly number[]): Promise<Map<number, Participant[]>> {
     const byThread = new Map<number, Participant[]>(threadIds.map((id) => [id, []]))
     if (threadIds.length === 0) return byThread
-    const rows = await this.#db
-      .selectFrom('thread_participants')
-      .select(['thread_id', 'address', 'last_read_id'])
-      .where('thread_id', 'in', threadIds)
-      .orderBy('thread_id')
-      .orderBy('position')
-      .execute()
+    // One thread is the common case (every thread view, every send): that query is prepared.
+    const rows =
+      threadIds.length === 1
+        ? (await participantsOfThread(this.#db, threadIds[0]!)).rows
+        : await participantsQuery(this.#db).where('thread_id', 'in', threadIds).execute()
     for (const row of rows) byThread.get(row.thread_id)?.push({ address: row.address, last_read_id: row.last_read_id })
     return byThread
   }
@@ -376,7 +346,7 @@ export class ChatStore {
     content: string
     clientId: string | null
     now: string
-  }): Promise<{ message: MessageRecord; created: boolean }> {
+  }): Promise<{ message: MessageRecord; created: boolean; participants?: Participant[] }> {
     const { threadId, threadUuid, sender, content, clientId, now } = message
     try {
       return await this.#db.transaction().execute(async (trx) => {
@@ -384,42 +354,16 @@ export class ChatStore {
         if (existing) return { message: { ...existing, thread_uuid: threadUuid }, created: false }
         await this.#orderMessages(trx)
 
-        const { id } = await trx
-          .insertInto('messages')
-          .values({ thread_id: threadId, sender, content, client_id: clientId, created_at: now })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-        await trx
-          .updateTable('threads')
-          .set({ updated_at: now, last_message: content, last_message_id: id })
-          .where('id', '=', threadId)
-          .execute()
-        await trx
-          .updateTable('thread_participants')
-          .set((eb) => ({ updated_at: now, hidden: 0, unread_count: eb('unread_count', '+', 1) }))
-          .where('thread_id', '=', threadId)
-          .where('address', '<>', sender)
-          .execute()
-        // Replying means the sender has seen the thread up to here.
-        await trx
-          .updateTable('thread_participants')
-          .set({ updated_at: now, hidden: 0, unread_count: 0, last_read_id: id })
-          .where('thread_id', '=', threadId)
-          .where('address', '=', sender)
-          .execute()
-        await trx
-          .insertInto('inbox')
-          .expression(
-            trx
-              .selectFrom('thread_participants')
-              .select((eb) => ['address', eb.val(id).as('message_id'), 'thread_id', eb.val(now).as('created_at')])
-              .where('thread_id', '=', threadId)
-              .where('address', '<>', sender),
-          )
-          .execute()
+        const { id } = (await insertMessage(trx, threadId, sender, content, clientId, now)).rows[0]!
+        await touchThread(trx, threadId, now, content, id)
+        const participants = (await touchParticipants(trx, threadId, sender, id, now)).rows
+        await deliverToInboxes(trx, threadId, sender, id, now)
         return {
           message: { id, thread_id: threadId, thread_uuid: threadUuid, sender, content, timestamp: now },
           created: true,
+          participants: participants
+            .sort((a, b) => a.position - b.position)
+            .map((p) => ({ address: p.address, last_read_id: p.last_read_id })),
         }
       })
     } catch (error) {
@@ -431,12 +375,7 @@ export class ChatStore {
   }
 
   async countMessages(threadId: number): Promise<number> {
-    const { count } = await this.#db
-      .selectFrom('messages')
-      .select((eb) => eb.fn.countAll().as('count'))
-      .where('thread_id', '=', threadId)
-      .executeTakeFirstOrThrow()
-    return Number(count)
+    return Number((await countMessages(this.#db, threadId)).rows[0]?.count ?? 0)
   }
 
   async hasMessage(threadId: number, messageId: number): Promise<boolean> {
@@ -457,56 +396,59 @@ export class ChatStore {
     thread: { id: number; uuid: string },
     slice: { afterId?: number; beforeId?: number; newest?: boolean; offset?: number; limit: number },
   ): Promise<MessageRecord[]> {
-    let query = this.#db
-      .selectFrom('messages')
-      .select(['id', 'thread_id', 'sender', 'content', 'created_at as timestamp'])
-      .where('thread_id', '=', thread.id)
-    if (slice.afterId !== undefined) query = query.where('id', '>', slice.afterId)
-    if (slice.beforeId !== undefined) query = query.where('id', '<', slice.beforeId)
-    const newestFirst = slice.newest === true || (slice.beforeId !== undefined && slice.afterId === undefined)
-    const rows = await query
-      .orderBy('id', newestFirst ? 'desc' : 'asc')
-      .limit(slice.limit)
-      .offset(slice.offset ?? 0)
-      .execute()
+    const after = slice.afterId !== undefined
+    const before = slice.beforeId !== undefined
+    const newestFirst = slice.newest === true || (before && !after)
+    const { rows } = await sliceOfMessages(
+      this.#db,
+      { after, before, newestFirst },
+      thread.id,
+      slice.afterId ?? 0,
+      slice.beforeId ?? 0,
+      slice.limit,
+      slice.offset ?? 0,
+    )
     if (newestFirst) rows.reverse()
     return rows.map((row) => ({ ...row, thread_uuid: thread.uuid }))
   }
 
   /** Whether messages exist past the given id in the given direction, for cursor links. */
   async hasMessagesBeyond(threadId: number, id: number, direction: 'after' | 'before'): Promise<boolean> {
-    const row = await this.#db
-      .selectFrom('messages')
-      .select('id')
-      .where('thread_id', '=', threadId)
-      .where('id', direction === 'after' ? '>' : '<', id)
-      .limit(1)
-      .executeTakeFirst()
-    return row !== undefined
+    const { rows } = await messageBeyond(this.#db, { after: direction === 'after' }, threadId, id)
+    return rows.length > 0
   }
 
   /**
    * Moves a participant's read marker forward to `upTo` (never back) and recounts unread.
-   * Returns the marker after the call and whether it moved.
+   * Returns the marker after the call and whether it moved. One conditional UPDATE, so of two
+   * racing calls the later one re-checks its condition against the earlier one's commit and
+   * cannot move the marker back (a read-then-write could, on PostgreSQL).
    */
   async markRead(threadId: number, address: string, upTo: number): Promise<ReadMarker & { moved: boolean }> {
-    return this.#db.transaction().execute(async (trx) => {
-      const { last_read_id } = await trx
-        .selectFrom('thread_participants')
-        .select('last_read_id')
-        .where('thread_id', '=', threadId)
-        .where('address', '=', address)
-        .executeTakeFirstOrThrow()
-      const marker = Math.max(last_read_id, upTo)
-      const unread = await countUnread(trx, threadId, address, marker)
-      await trx
-        .updateTable('thread_participants')
-        .set({ last_read_id: marker, unread_count: unread })
-        .where('thread_id', '=', threadId)
-        .where('address', '=', address)
-        .execute()
-      return { last_read_id: marker, unread_count: unread, moved: marker !== last_read_id }
-    })
+    const moved = await this.#db
+      .updateTable('thread_participants')
+      .set((eb) => ({
+        last_read_id: upTo,
+        unread_count: eb
+          .selectFrom('messages')
+          .select((count) => count.fn.countAll<number>().as('count'))
+          .where('thread_id', '=', threadId)
+          .where('id', '>', upTo)
+          .where('sender', '<>', address),
+      }))
+      .where('thread_id', '=', threadId)
+      .where('address', '=', address)
+      .where('last_read_id', '<', upTo)
+      .returning(['last_read_id', 'unread_count'])
+      .executeTakeFirst()
+    if (moved) return { ...moved, moved: true }
+    const current = await this.#db
+      .selectFrom('thread_participants')
+      .select(['last_read_id', 'unread_count'])
+      .where('thread_id', '=', threadId)
+      .where('address', '=', address)
+      .executeTakeFirstOrThrow()
+    return { ...current, moved: false }
   }
 
   /**
@@ -514,29 +456,12 @@ export class ChatStore {
    * or (with neither) those past the caller's read markers.
    */
   async newMessages(address: string, filter: NewMessagesFilter, limit: number): Promise<{ count: number; messages: MessageRecord[] }> {
-    let query = this.#db
-      .selectFrom('inbox as i')
-      .innerJoin('messages as m', 'm.id', 'i.message_id')
-      .innerJoin('threads as t', 't.id', 'i.thread_id')
-      .where('i.address', '=', address)
-    if (filter.afterId !== undefined) query = query.where('i.message_id', '>', filter.afterId)
-    if (filter.since !== undefined) query = query.where('i.created_at', '>', filter.since)
-    if (filter.afterId === undefined && filter.since === undefined) {
-      query = query
-        .innerJoin('thread_participants as tp', (join) =>
-          join.onRef('tp.thread_id', '=', 'i.thread_id').onRef('tp.address', '=', 'i.address'),
-        )
-        .whereRef('i.message_id', '>', 'tp.last_read_id')
-    }
-    const [{ count }, messages] = await Promise.all([
-      query.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
-      query
-        .select(['m.id', 'm.thread_id', 't.uuid as thread_uuid', 'm.sender', 'm.content', 'm.created_at as timestamp'])
-        .orderBy('i.message_id')
-        .limit(limit)
-        .execute(),
+    const shape = { afterId: filter.afterId !== undefined, since: filter.since !== undefined }
+    const [counted, { rows }] = await Promise.all([
+      countNewMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? ''),
+      newMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? '', limit),
     ])
-    return { count: Number(count), messages }
+    return { count: Number(counted.rows[0]?.count ?? 0), messages: rows }
   }
 
   /**
@@ -574,6 +499,173 @@ export class ChatStore {
     return [...received, ...sent].sort((a, b) => a.id - b.id).slice(0, limit)
   }
 }
+
+// The hottest queries, compiled once (see prepared.ts); the rest are built per call.
+
+const findToken = prepared((db, tokenHash: string, now: string) =>
+  db.selectFrom('tokens').select(['address', 'expires_at']).where('token_hash', '=', tokenHash).where('expires_at', '>', now),
+)
+
+/** The threads `address` takes part in and has not deleted, as ThreadRecord rows. */
+function threadQuery(db: Db, address: string) {
+  return db
+    .selectFrom('thread_participants as tp')
+    .innerJoin('threads as t', 't.id', 'tp.thread_id')
+    .leftJoin('shops as s', 's.id', 't.shop_id')
+    .where('tp.address', '=', address)
+    .where('tp.hidden', '=', 0)
+    .select([
+      't.id',
+      't.uuid',
+      't.shop_id',
+      't.created_at',
+      't.updated_at',
+      't.last_message',
+      't.last_message_id',
+      'tp.unread_count',
+      's.id as shop_ref',
+      's.name as shop_name',
+      's.url as shop_url',
+    ])
+}
+
+const findVisibleThread = prepared((db, uuid: string, address: string) => threadQuery(db, address).where('t.uuid', '=', uuid))
+
+interface ThreadFilterShape {
+  shopId: boolean
+  shopUrl: boolean
+}
+
+function filteredThreads(db: Db, shape: ThreadFilterShape, address: string, shopId?: number, shopUrl?: string) {
+  let query = threadQuery(db, address)
+  if (shape.shopId) query = query.where('t.shop_id', '=', shopId!)
+  if (shape.shopUrl) query = query.where('s.url', '=', shopUrl!)
+  return query
+}
+
+const countThreads = preparedShapes((db, shape: ThreadFilterShape, address: string, shopId?: number, shopUrl?: string) =>
+  filteredThreads(db, shape, address, shopId, shopUrl)
+    .clearSelect()
+    .select((eb) => eb.fn.countAll().as('count')),
+)
+
+const listThreads = preparedShapes(
+  (db, shape: ThreadFilterShape, address: string, shopId: number | undefined, shopUrl: string | undefined, limit: number, offset: number) =>
+    filteredThreads(db, shape, address, shopId, shopUrl).orderBy('tp.updated_at', 'desc').orderBy('tp.thread_id', 'desc').limit(limit).offset(offset),
+)
+
+function participantsQuery(db: Db) {
+  return db.selectFrom('thread_participants').select(['thread_id', 'address', 'last_read_id']).orderBy('thread_id').orderBy('position')
+}
+
+const participantsOfThread = prepared((db, threadId: number) => participantsQuery(db).where('thread_id', '=', threadId))
+
+const countMessages = prepared((db, threadId: number) =>
+  db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('thread_id', '=', threadId),
+)
+
+const sliceOfMessages = preparedShapes(
+  (
+    db,
+    shape: { after: boolean; before: boolean; newestFirst: boolean },
+    threadId: number,
+    afterId: number,
+    beforeId: number,
+    limit: number,
+    offset: number,
+  ) => {
+    let query = db
+      .selectFrom('messages')
+      .select(['id', 'thread_id', 'sender', 'content', 'created_at as timestamp'])
+      .where('thread_id', '=', threadId)
+    if (shape.after) query = query.where('id', '>', afterId)
+    if (shape.before) query = query.where('id', '<', beforeId)
+    return query.orderBy('id', shape.newestFirst ? 'desc' : 'asc').limit(limit).offset(offset)
+  },
+)
+
+const messageBeyond = preparedShapes((db, shape: { after: boolean }, threadId: number, id: number) =>
+  db
+    .selectFrom('messages')
+    .select('id')
+    .where('thread_id', '=', threadId)
+    .where('id', shape.after ? '>' : '<', id)
+    .limit(1),
+)
+
+interface NewMessagesShape {
+  afterId: boolean
+  since: boolean
+}
+
+/** Others' messages to `address`: after an id, after a time, or (with neither) past its read markers. */
+function inboxOf(db: Db, shape: NewMessagesShape, address: string, afterId: number, since: string) {
+  let query = db
+    .selectFrom('inbox as i')
+    .innerJoin('messages as m', 'm.id', 'i.message_id')
+    .innerJoin('threads as t', 't.id', 'i.thread_id')
+    .where('i.address', '=', address)
+  if (shape.afterId) query = query.where('i.message_id', '>', afterId)
+  if (shape.since) query = query.where('i.created_at', '>', since)
+  if (!shape.afterId && !shape.since) {
+    query = query
+      .innerJoin('thread_participants as tp', (join) => join.onRef('tp.thread_id', '=', 'i.thread_id').onRef('tp.address', '=', 'i.address'))
+      .whereRef('i.message_id', '>', 'tp.last_read_id')
+  }
+  return query
+}
+
+const countNewMessages = preparedShapes((db, shape: NewMessagesShape, address: string, afterId: number, since: string) =>
+  inboxOf(db, shape, address, afterId, since).select((eb) => eb.fn.countAll().as('count')),
+)
+
+const newMessages = preparedShapes((db, shape: NewMessagesShape, address: string, afterId: number, since: string, limit: number) =>
+  inboxOf(db, shape, address, afterId, since)
+    .select(['m.id', 'm.thread_id', 't.uuid as thread_uuid', 'm.sender', 'm.content', 'm.created_at as timestamp'])
+    .orderBy('i.message_id')
+    .limit(limit),
+)
+
+const insertMessage = prepared((db, threadId: number, sender: string, content: string, clientId: string | null, now: string) =>
+  db.insertInto('messages').values({ thread_id: threadId, sender, content, client_id: clientId, created_at: now }).returning('id'),
+)
+
+const touchThread = prepared((db, threadId: number, now: string, content: string, id: number) =>
+  db.updateTable('threads').set({ updated_at: now, last_message: content, last_message_id: id }).where('id', '=', threadId),
+)
+
+/**
+ * A new message moves every participant's thread to the top and shows it again; the others
+ * get one more unread, and the sender, replying, has read up to here. Returns the
+ * participants as they are now, for the event and the message's read state.
+ */
+const touchParticipants = prepared((db, threadId: number, sender: string, id: number, now: string) =>
+  db
+    .updateTable('thread_participants')
+    .set((eb) => ({
+      updated_at: now,
+      hidden: 0,
+      unread_count: eb.case().when('address', '=', sender).then(0).else(eb('unread_count', '+', 1)).end(),
+      last_read_id: eb.case().when('address', '=', sender).then(id).else(eb.ref('last_read_id')).end(),
+    }))
+    .where('thread_id', '=', threadId)
+    .returning(['address', 'position', 'last_read_id']),
+)
+
+const deliverToInboxes = prepared((db, threadId: number, sender: string, id: number, now: string) =>
+  db
+    .insertInto('inbox')
+    .expression(
+      db
+        .selectFrom('thread_participants')
+        .select((eb) => ['address', eb.val(id).as('message_id'), 'thread_id', eb.val(now).as('created_at')])
+        .where('thread_id', '=', threadId)
+        .where('address', '<>', sender),
+    ),
+)
 
 async function findByClientId(db: Db, threadId: number, sender: string, clientId: string) {
   return db

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely'
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely'
 import pg from 'pg'
 import { migrateToLatest } from './migrations.js'
 import type { Database } from './schema.js'
+import { CachingSqliteDialect } from './sqlite-driver.js'
 
 export type Engine = 'sqlite' | 'postgres'
 
@@ -51,7 +52,7 @@ function openSqlite(path: string): OpenDatabase {
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db: new Kysely<Database>({ dialect: new CachingSqliteDialect(sqlite) }),
     engine: 'sqlite',
     orderMessages: async () => {},
   }

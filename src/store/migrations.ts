@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 import type { Engine } from './database.js'
 
 /**
@@ -100,13 +100,23 @@ function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('tokens_address').on('tokens').column('address').execute()
       },
     },
+    '0002_stream_replay': {
+      // A resuming stream replays the caller's own messages by sender, in id order.
+      async up(db: Kysely<any>) {
+        await db.schema.createIndex('messages_sender').on('messages').columns(['sender', 'id']).execute()
+      },
+    },
   }
 }
 
 /** Brings the schema up to date; throws with the failing migration's error. */
 export async function migrateToLatest(db: Kysely<any>, engine: Engine): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(engine) }
-  const { error } = await new Migrator({ db, provider }).migrateToLatest()
+  // Unless told the schema, Kysely takes its bookkeeping tables in ANY schema of the database
+  // for its own; on a database shared by several schemas, name the one search_path points to.
+  const migrationTableSchema =
+    engine === 'postgres' ? (await sql<{ name: string }>`select current_schema() as name`.execute(db)).rows[0]?.name : undefined
+  const { error } = await new Migrator({ db, provider, migrationTableSchema }).migrateToLatest()
   if (error) throw error
 }
 

@@ -5,9 +5,10 @@ import { loadConfig } from '../../src/config.js'
 import { VfxChatClient } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
 import { startServer, type Server } from '../../src/server.js'
+import { postgresSchema } from './postgres.js'
 
 export interface TestServer extends Server {
-  /** The SQLite file this server runs on, for restart tests. */
+  /** The database this server runs on (a SQLite file or a PostgreSQL schema), for restart tests. */
   readonly databaseUrl: string
   /** A new client signed in as a fresh (or the given) key. */
   signIn(signer?: VfxSigner): Promise<VfxChatClient & { address: string; signer: VfxSigner }>
@@ -16,12 +17,14 @@ export interface TestServer extends Server {
 }
 
 /**
- * A real server on an ephemeral loopback port and a fresh SQLite file. `env` overrides the
- * defaults, as the environment would (rate limits are off unless a test turns them on).
+ * A real server on an ephemeral loopback port and a fresh SQLite file, or a fresh PostgreSQL
+ * schema when the run sets TEST_DATABASE=postgres. `env` overrides the defaults, as the
+ * environment would (rate limits are off unless a test turns them on).
  */
 export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'vfx-chat-test-'))
-  const databaseUrl = env.DATABASE_URL ?? `sqlite:${join(folder, 'chat.db')}`
+  const schema = env.DATABASE_URL === undefined && process.env.TEST_DATABASE === 'postgres' ? await postgresSchema() : null
+  const databaseUrl = env.DATABASE_URL ?? schema?.url ?? `sqlite:${join(folder, 'chat.db')}`
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -43,6 +46,7 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     },
     async destroy() {
       await server.close()
+      await schema?.drop()
       if (dir === undefined) rmSync(folder, { recursive: true, force: true })
     },
   }

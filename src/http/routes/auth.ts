@@ -19,6 +19,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.delete('/api/auth/token/', { schema: auth.logout, onRequest: app.authenticate }, async (request, reply) => {
     await app.auth.revoke(request.token)
+    app.streams.revoke(request.caller, request.token)
     return reply.code(204).send(null)
   })
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { linkTo, pageBody, pageRequest } from '../pagination.js'
+import { linkTo, paginate } from '../pagination.js'
 import { messages } from '../schemas.js'
 
 const CURSOR_LIMIT = 50
@@ -12,9 +12,10 @@ export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/chat/:uuid/message/', { schema: messages.list }, async (request) => {
     const { after, before } = request.query
     if (after === undefined && before === undefined) {
-      const page = pageRequest(request.query)
-      const { count, messages: results } = await app.chat.listMessages(request.caller, request.params.uuid, page)
-      return pageBody(request, page, count, results)
+      return paginate(request, request.query, async (limit, offset) => {
+        const { count, messages: results } = await app.chat.listMessages(request.caller, request.params.uuid, { limit, offset })
+        return { count, results }
+      })
     }
 
     const limit = Math.min(request.query.limit ?? CURSOR_LIMIT, MAX_CURSOR_LIMIT)
@@ -43,6 +44,6 @@ export const messageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/api/chat/:uuid/read/', { schema: messages.read }, async (request) =>
-    app.chat.markRead(request.caller, request.params.uuid, request.body?.up_to),
+    app.chat.markRead(request.caller, request.params.uuid, request.body.up_to),
   )
 }

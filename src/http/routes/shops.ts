@@ -1,14 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { NotFound } from '../../domain/errors.js'
-import { pageBody, pageRequest } from '../pagination.js'
+import { paginate } from '../pagination.js'
 import { shops } from '../schemas.js'
 
 /** Shops (API.md §6): a public directory; changes by the owner only. */
 export const shopRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/shop/', { schema: shops.list }, async (request) => {
-    const page = pageRequest(request.query)
-    const { count, shops: results } = await app.shops.list(request.query.search, page.limit, page.offset)
-    return pageBody(request, page, count, results)
+    return paginate(request, request.query, async (limit, offset) => {
+      const { count, shops: results } = await app.shops.list(request.query.search, limit, offset)
+      return { count, results }
+    })
   })
 
   app.post('/api/shop/', { schema: shops.create, onRequest: app.authenticate }, async (request, reply) => {

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Forbidden, Invalid } from '../../domain/errors.js'
 import { parseTimestamp } from '../../domain/time.js'
-import { linkTo, pageBody, pageRequest } from '../pagination.js'
+import { MessageWatch } from '../../realtime/message-watch.js'
+import { linkTo, paginate } from '../pagination.js'
 import { messages, threads } from '../schemas.js'
 
 const NEW_MESSAGES_LIMIT = 100
@@ -14,10 +15,11 @@ export const threadRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/chat/', { schema: threads.list }, async (request) => {
     const { address, shop_id, shop_url } = request.query
     if (address !== undefined && address !== request.caller) throw new Forbidden('You can only list your own threads.')
-    const page = pageRequest(request.query)
     const filter = { shopId: shop_id, shopUrl: shop_url?.toLowerCase() }
-    const { count, threads: results } = await app.chat.listThreads(request.caller, filter, page.limit, page.offset)
-    return pageBody(request, page, count, results)
+    return paginate(request, request.query, async (limit, offset) => {
+      const { count, threads: results } = await app.chat.listThreads(request.caller, filter, limit, offset)
+      return { count, results }
+    })
   })
 
   app.post('/api/chat/', { schema: threads.create }, async (request, reply) => {
@@ -30,19 +32,26 @@ export const threadRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return app.chat.lookup(request.caller, participants, request.query.shop_id ?? null)
   })
 
-  app.get('/api/chat/new-messages/', { schema: messages.newMessages }, async (request) => {
-    const { address, since, after_id } = request.query
+  app.get('/api/chat/new-messages/', { schema: messages.newMessages }, async (request, reply) => {
+    const { address, since, after_id, wait = 0 } = request.query
     const sinceTime = since === undefined ? undefined : parseTimestamp(since)
     if (since !== undefined && sinceTime === undefined) {
       throw new Invalid('since', 'Datetime has wrong format. Use RFC 3339, e.g. 2024-01-01T12:00:00Z.')
     }
     const limit = Math.min(request.query.limit ?? NEW_MESSAGES_LIMIT, MAX_LIMIT)
-    const { count, messages: results } = await app.chat.newMessages(
-      request.caller,
-      address,
-      { afterId: after_id, since: sinceTime },
-      limit,
-    )
+    const query = () => app.chat.newMessages(request.caller, address, { afterId: after_id, since: sinceTime }, limit)
+    // Long poll: watching starts before the first query, so a message committed in between still wakes it.
+    const watch = wait > 0 ? new MessageWatch(app.streams, request.caller) : undefined
+    reply.raw.once('close', () => watch?.stop())
+    let found
+    try {
+      found = await query()
+      const deadline = Date.now() + wait * 1000
+      while (found.count === 0 && watch && (await watch.next(deadline - Date.now()))) found = await query()
+    } finally {
+      watch?.stop()
+    }
+    const { count, messages: results } = found
     const last = results.at(-1)
     // `next` continues by id, which loses nothing even when timestamps tie.
     return { count, next: last && count > results.length ? linkTo(request, { after_id: last.id }) : null, results }

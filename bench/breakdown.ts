@@ -1,0 +1,104 @@
+import SQLite from 'better-sqlite3'
+import { Kysely } from 'kysely'
+import { verifySignature } from '../src/domain/signature.js'
+import { InProcessBus } from '../src/realtime/in-process-bus.js'
+import { AuthService } from '../src/service/auth-service.js'
+import { ChatService } from '../src/service/chat-service.js'
+import { ChatStore } from '../src/store/chat-store.js'
+import type { Database } from '../src/store/schema.js'
+import { CachingSqliteDialect } from '../src/store/sqlite-driver.js'
+import type { Target } from './scenarios.js'
+
+/** Where a request's server time goes, measured in the bench process without HTTP. */
+export interface Cost {
+  /** CPU µs of the service calls a request makes (authentication included), without HTTP. */
+  serviceMicros: number
+  /** CPU µs of the SQL statements alone, run straight on better-sqlite3: the floor. */
+  sqlMicros: number
+  statements: number
+}
+
+interface Captured {
+  sql: string
+  parameters: readonly unknown[]
+}
+
+const ROUNDS = 5
+
+/**
+ * For each request scenario: the CPU time of its service calls in-process, and of its SQL
+ * alone (the statements the store ran, captured and replayed with better-sqlite3). The
+ * difference between a scenario's server CPU per request and `serviceMicros` is HTTP
+ * (Fastify, plugins, logging, sockets); `sqlMicros` is what no code change above SQLite can
+ * remove. `path` must be a copy of the database: the send scenario writes to it.
+ */
+export async function measureCosts(path: string, target: Target, callsPerRound: number): Promise<Record<string, Cost>> {
+  const sqlite = new SQLite(path)
+  sqlite.pragma('synchronous = NORMAL')
+  let captured: Captured[] | null = null
+  const db = new Kysely<Database>({
+    dialect: new CachingSqliteDialect(sqlite),
+    log: (event) => {
+      if (event.level === 'query') captured?.push({ sql: event.query.sql, parameters: event.query.parameters })
+    },
+  })
+  const store = new ChatStore(db)
+  const auth = new AuthService(store, { network: 'mainnet', tokenTtl: 86_400 })
+  const chat = new ChatService(store, new InProcessBus(), { network: 'mainnet', maxMessageLength: 4000, sendLimiter: null })
+  const { token, thread } = target
+  const signedIn = async () => (await auth.authenticate(token)).address
+  let sent = 0
+  const calls: Record<string, () => Promise<unknown>> = {
+    read: async () => chat.listMessages(await signedIn(), thread, { limit: 20, offset: 0 }),
+    list: async () => chat.listThreads(await signedIn(), {}, 20, 0),
+    'new-messages': async () => chat.newMessages(await signedIn(), undefined, {}, 100),
+    detail: async () => chat.threadDetail(await signedIn(), thread),
+    send: async () => chat.sendMessage(await signedIn(), thread, { content: `Cost probe ${++sent}: still for sale?` }),
+  }
+  const costs: Record<string, Cost> = {}
+  try {
+    for (const [name, call] of Object.entries(calls)) {
+      captured = []
+      const result = await call()
+      const statements: Captured[] = captured
+      captured = null
+      // The replay re-inserts the captured message's inbox rows: make room for them.
+      if (name === 'send') sqlite.prepare('delete from inbox where message_id = ?').run((result as { message: { id: number } }).message.id)
+      const serviceMicros = await cpuMicrosPerCall(call, callsPerRound)
+      // A write is replayed with its commit turned into a rollback, so it can run again (same ids).
+      const prepared = statements.map(({ sql, parameters }) => ({ statement: sqlite.prepare(sql === 'commit' ? 'rollback' : sql), parameters }))
+      const replay = async () => {
+        for (const { statement, parameters } of prepared) {
+          if (statement.reader) statement.all(parameters)
+          else statement.run(parameters)
+        }
+      }
+      costs[name] = { serviceMicros, sqlMicros: await cpuMicrosPerCall(replay, callsPerRound), statements: statements.length }
+    }
+  } finally {
+    await db.destroy()
+  }
+  return costs
+}
+
+/** CPU µs of one wallet-signature verification (ECDSA secp256k1), the core of each sign-in. */
+export async function measureVerify(target: Target, callsPerRound: number): Promise<number> {
+  const message = 'Sign in to VFX Chat\nAddress: ' + target.user.address + '\nNonce: 00112233445566778899aabbccddeeff'
+  const signature = target.user.sign(message)
+  return cpuMicrosPerCall(async () => {
+    if (!verifySignature(target.user.address, message, signature, 'mainnet')) throw new Error('bench signature does not verify')
+  }, callsPerRound)
+}
+
+/** The least CPU time per call over a few rounds: the run least disturbed by other processes. */
+async function cpuMicrosPerCall(call: () => Promise<unknown>, calls: number): Promise<number> {
+  for (let i = 0; i < calls; i++) await call()
+  let best = Infinity
+  for (let round = 0; round < ROUNDS; round++) {
+    const start = process.cpuUsage()
+    for (let i = 0; i < calls; i++) await call()
+    const used = process.cpuUsage(start)
+    best = Math.min(best, (used.user + used.system) / calls)
+  }
+  return best
+}

@@ -1,0 +1,225 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { measureCosts, measureVerify } from './breakdown.js'
+import { fanout, type FanoutResult, type StreamKind } from './fanout.js'
+import { CONNECTIONS, load, type LoadResult } from './load.js'
+import { describeMachine } from './machine.js'
+import { ROOT, startChild, type ChildServer } from './processes.js'
+import { summarizeProfiles } from './profile.js'
+import { benchmarksMarkdown, READS, requestTable, type Ceiling, type Measured, type Report } from './report.js'
+import { requestScenarios, type Target } from './scenarios.js'
+import { seed, type Dataset, type Seeded } from './seed.js'
+import { makeUsers, signInAll, type BenchUser, type Tokens } from './users.js'
+
+interface Plan {
+  seconds: number
+  /** Each ceiling run between scenarios; the first one also warms up. */
+  ceilingSeconds: number
+  /** A mix of all reads first: V8 needs seconds of traffic before the service's code is optimized. */
+  serviceWarmupSeconds: number
+  warmupSeconds: number
+  /** Calls per round of the in-process cost probes. */
+  costCalls: number
+  small: Dataset
+  big: Dataset
+  subscribers: number[]
+  streamKinds: StreamKind[]
+  fanoutMessages: number
+}
+
+const quick = process.argv.includes('--quick')
+// --only=read,send: just these scenarios (for profiling one path); BENCHMARKS.md is left alone.
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',')
+const wanted = (name: string) => only === undefined || only.includes(name)
+// --profile: the service runs under --cpu-prof; its hottest functions are printed at the end.
+const profileDir = process.argv.includes('--profile') ? mkdtempSync(join(tmpdir(), 'vfx-chat-profile-')) : null
+
+const PLAN: Plan = quick
+  ? {
+      seconds: 1,
+      ceilingSeconds: 0.5,
+      serviceWarmupSeconds: 1,
+      warmupSeconds: 0.3,
+      costCalls: 50,
+      small: { threads: 1_000, messagesPerThread: 10 },
+      big: { threads: 5_000, messagesPerThread: 10 },
+      subscribers: [1_000],
+      streamKinds: ['sse'],
+      fanoutMessages: 3,
+    }
+  : {
+      seconds: 8,
+      ceilingSeconds: 3,
+      serviceWarmupSeconds: 8,
+      warmupSeconds: 2,
+      costCalls: 200,
+      small: { threads: 1_000, messagesPerThread: 10 },
+      big: { threads: 100_000, messagesPerThread: 10 },
+      subscribers: [1_000, 10_000],
+      streamKinds: ['sse', 'ws'],
+      fanoutMessages: 20,
+    }
+
+// Fifty key holders: one per connection, and together one full (50-person) thread for fan-out.
+const USERS = 50
+
+const dir = mkdtempSync(join(tmpdir(), 'vfx-chat-bench-'))
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+function startService(name: string, env: Record<string, string> = {}): Promise<ChildServer> {
+  return startChild({
+    entry: 'src/main.ts',
+    env: {
+      DATABASE_URL: `sqlite:${join(dir, `${name}.db`)}`,
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_SEND: '0',
+      RATE_LIMIT_SIGNIN: '0',
+      ...env,
+    },
+    logFile: join(dir, `${name}.log`),
+    nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  })
+}
+
+async function seedDataset(name: string, dataset: Dataset, users: BenchUser[]): Promise<Seeded> {
+  const started = Date.now()
+  let shown = -1
+  const seeded = await seed(join(dir, `${name}.db`), dataset, users.map((u) => u.address), (done, total) => {
+    const percent = Math.floor((done / total) * 100)
+    if (percent >= shown + 10 || done === total) {
+      shown = percent
+      log(`  seeding ${name}: ${percent} % (${done.toLocaleString('en')} / ${total.toLocaleString('en')} rows)`)
+    }
+  })
+  const seconds = ((Date.now() - started) / 1000).toFixed(1)
+  log(`  seeded ${name}: ${dataset.threads.toLocaleString('en')} threads, ${seeded.messages.toLocaleString('en')} messages in ${seconds} s`)
+  return seeded
+}
+
+function targetsOf(users: BenchUser[], seeded: Seeded, tokens: Tokens): Target[] {
+  return users.flatMap((user) => (seeded.threadsOf.get(user.address) ?? []).map((thread) => ({ user, token: tokens.get(user)!, thread })))
+}
+
+/** The mean of two ceiling runs: the denominator of the scenario measured between them. */
+function meanOf(a: LoadResult, b: LoadResult): Ceiling {
+  return { rps: (a.rps + b.rps) / 2, cpuPerRequest: (a.cpuPerRequest + b.cpuPerRequest) / 2 }
+}
+
+async function measure(name: string, server: ChildServer, requests: Parameters<typeof load>[0]['requests'], warm: boolean): Promise<LoadResult> {
+  const seconds = name === 'ceiling' ? PLAN.ceilingSeconds : PLAN.seconds
+  const result = await load({ url: server.url, requests, seconds, warmupSeconds: warm ? PLAN.warmupSeconds : 0, cpuMicros: server.cpuMicros })
+  const failures = result.failures > 0 ? `, ${result.failures} failed ${JSON.stringify(result.statuses)}` : ''
+  log(
+    `  ${name}: ${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ` +
+      `${Math.round(result.cpuPerRequest)} µs CPU/req${failures}`,
+  )
+  return result
+}
+
+const machine = describeMachine()
+log(`vfx-chat bench${quick ? ' (quick)' : ''}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, SQLite ${machine.sqlite}`)
+const users = makeUsers(USERS)
+const report: Report = {
+  machine,
+  date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  quick,
+  seconds: PLAN.seconds,
+  connections: CONNECTIONS,
+  small: PLAN.small,
+  big: null,
+  ceilings: [],
+  requests: new Map(),
+  scale: new Map(),
+  fanout: [],
+  fanoutSkipped: quick ? 'Quick run: the 10,000-subscriber and WebSocket fan-outs are skipped.' : null,
+  costs: {},
+  verifyMicros: Number.NaN,
+}
+const started = Date.now()
+const servers: ChildServer[] = []
+try {
+  log('seeding')
+  const small = await seedDataset('small', PLAN.small, users)
+  const big = wanted('scale') ? await seedDataset('big', PLAN.big, users) : null
+  report.big = big ? PLAN.big : null
+
+  // All servers run side by side (an idle one costs nothing), so the measurements can
+  // alternate between them: a scenario and its ceiling are taken minutes apart at most.
+  const [ceiling, service, bigService] = await Promise.all([
+    startChild({ entry: 'bench/ceiling-server.ts', env: {}, logFile: join(dir, 'ceiling.log') }),
+    // Streams per address and per IP raised for the fan-out crowd.
+    startService('small', { MAX_STREAMS_PER_ADDRESS: '10000', MAX_STREAMS_PER_IP: '1000000' }),
+    big ? startService('big') : null,
+  ])
+  servers.push(ceiling, service, ...(bigService ? [bigService] : []))
+  const [tokens, bigTokens] = await Promise.all([signInAll(service.url, users), bigService ? signInAll(bigService.url, users) : null])
+  const smallTargets = targetsOf(users, small, tokens)
+  const scenarios = requestScenarios(smallTargets, users, tokens)
+  const bigScenarios = big && bigTokens ? requestScenarios(targetsOf(users, big, bigTokens), users, bigTokens) : null
+
+  const warmUp = (server: ChildServer, requests: ReturnType<typeof requestScenarios>) =>
+    load({ url: server.url, requests: READS.flatMap((name) => requests[name]), seconds: PLAN.serviceWarmupSeconds, warmupSeconds: 0, cpuMicros: server.cpuMicros })
+  log('warming the services up')
+  await warmUp(service, scenarios)
+  if (bigService && bigScenarios) await warmUp(bigService, bigScenarios)
+
+  // Ceiling runs frame every scenario; each scenario's share is against the two around it.
+  const measureCeiling = async () => {
+    const result = await measure('ceiling', ceiling, [{ method: 'GET', path: '/' }], report.ceilings.length === 0)
+    report.ceilings.push(result)
+    return result
+  }
+  let before = await measureCeiling()
+  const paired = async (name: string, server: ChildServer, requests: Parameters<typeof load>[0]['requests']): Promise<Measured> => {
+    const result = await measure(name, server, requests, true)
+    const after = await measureCeiling()
+    const measured = { result, ceiling: meanOf(before, after) }
+    before = after
+    return measured
+  }
+
+  for (const name of READS) {
+    if (!wanted(name)) continue
+    report.requests.set(name, await paired(name, service, scenarios[name]))
+    if (bigScenarios && bigService) report.scale.set(name, await paired(`${name} (big)`, bigService, bigScenarios[name]))
+  }
+  for (const name of ['send', 'signin'] as const) {
+    if (wanted(name)) report.requests.set(name, await paired(name, service, scenarios[name]))
+  }
+
+  if (wanted('fanout')) {
+    const streamTokens = users.map((user) => tokens.get(user)!)
+    for (const kind of PLAN.streamKinds) {
+      for (const subscribers of PLAN.subscribers) {
+        log(`fan-out: ${kind}, ${subscribers.toLocaleString('en')} subscribers`)
+        const result: FanoutResult = await fanout(service, kind, streamTokens, small.groupThread, subscribers, PLAN.fanoutMessages)
+        log(`  p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.missed} missed, ${(result.rssPerStream / 1024).toFixed(1)} KB RSS per stream`)
+        report.fanout.push(result)
+      }
+    }
+  }
+  for (const server of servers.splice(0)) await server.stop()
+
+  if (wanted('costs')) {
+    log('where the time goes (in-process)')
+    // A copy (the server has closed the file, so it is whole): the send probe writes to it.
+    copyFileSync(join(dir, 'small.db'), join(dir, 'costs.db'))
+    report.costs = await measureCosts(join(dir, 'costs.db'), smallTargets[0]!, PLAN.costCalls)
+    report.verifyMicros = await measureVerify(smallTargets[0]!, PLAN.costCalls)
+    for (const [name, cost] of Object.entries(report.costs)) {
+      log(`  ${name}: service ${Math.round(cost.serviceMicros)} µs, SQL ${Math.round(cost.sqlMicros)} µs (${cost.statements} statements)`)
+    }
+    log(`  signature verification: ${Math.round(report.verifyMicros)} µs`)
+  }
+} finally {
+  for (const server of servers) await server.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
+
+process.stdout.write(`\n${requestTable(report)}\n`)
+if (only === undefined) {
+  writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksMarkdown(report))
+  log(`\nBENCHMARKS.md written (${((Date.now() - started) / 1000).toFixed(0)} s).`)
+}
+if (profileDir) log(`\nCPU profiles in ${profileDir}\n${summarizeProfiles(profileDir)}`)

@@ -1,0 +1,140 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import SQLite from 'better-sqlite3'
+import { addressFromPublicKey } from '../src/domain/address.js'
+import { threadKey } from '../src/domain/thread.js'
+import { openDatabase } from '../src/store/database.js'
+
+export interface Dataset {
+  threads: number
+  messagesPerThread: number
+}
+
+export interface Seeded {
+  /** For each key-holding address: the uuids of its two-person threads. */
+  threadsOf: Map<string, string[]>
+  /** A thread of every key-holding address (≤ 50), for fan-out. */
+  groupThread: string
+  messages: number
+}
+
+// Each address takes part in this many two-person threads, whatever the size of the data:
+// a bigger database means more people, not busier ones, so per-caller work stays the same.
+const THREADS_PER_ADDRESS = 10
+// Every 10th address owns a shop, and threads with it are about that shop.
+const SHOP_EVERY = 10
+// Read markers sit this many messages before each thread's end: a little unread everywhere.
+const UNREAD_TAIL = 2
+const ROWS_PER_TRANSACTION = 50_000
+
+/**
+ * Fills a fresh SQLite file with `dataset`, writing rows straight into the schema the app
+ * migrates (openDatabase runs the migrations first) in big transactions. The first addresses
+ * are `holders`' (their keys sign in over HTTP later); the rest are addresses nobody holds.
+ * Messages are written round by round across all threads, so a thread's messages are spread
+ * over the table as they would be in a real database.
+ */
+export async function seed(
+  path: string,
+  dataset: Dataset,
+  holders: readonly string[],
+  progress: (done: number, total: number) => void,
+): Promise<Seeded> {
+  const { db } = await openDatabase(`sqlite:${path}`)
+  await db.destroy()
+
+  const addressCount = Math.max(holders.length * 2, Math.ceil((dataset.threads * 2) / THREADS_PER_ADDRESS))
+  const addresses = [...holders]
+  while (addresses.length < addressCount) addresses.push(addressFromPublicKey(randomBytes(64), 'standard', 'mainnet'))
+
+  const sqlite = new SQLite(path)
+  // A throwaway file: no journal, no fsync, and every page in memory while the indexes fill.
+  sqlite.pragma('journal_mode = OFF')
+  sqlite.pragma('synchronous = OFF')
+  sqlite.pragma('cache_size = -2097152')
+  const insertShop = sqlite.prepare('insert into shops (id, name, url, slug, owner_address, created_at) values (?, ?, ?, ?, ?, ?)')
+  const insertThread = sqlite.prepare(
+    'insert into threads (id, uuid, participant_key, shop_id, created_at, updated_at, last_message, last_message_id) values (?, ?, ?, ?, ?, ?, ?, ?)',
+  )
+  const insertParticipant = sqlite.prepare(
+    'insert into thread_participants (thread_id, address, position, last_read_id, unread_count, hidden, updated_at) values (?, ?, ?, ?, ?, 0, ?)',
+  )
+  const insertMessage = sqlite.prepare(
+    'insert into messages (id, thread_id, sender, content, client_id, created_at) values (?, ?, ?, ?, null, ?)',
+  )
+  const insertInbox = sqlite.prepare('insert into inbox (address, message_id, thread_id, created_at) values (?, ?, ?, ?)')
+
+  const start = Date.now() - 30 * 86_400_000
+  const at = (second: number) => new Date(start + second * 1000).toISOString()
+  const total = dataset.threads * (dataset.messagesPerThread + 1)
+  let done = 0
+  const inBatches = (count: number, write: (i: number) => void) => {
+    for (let from = 0; from < count; from += ROWS_PER_TRANSACTION) {
+      sqlite.transaction(() => {
+        for (let i = from; i < Math.min(count, from + ROWS_PER_TRANSACTION); i++) write(i)
+      })()
+      done += Math.min(ROWS_PER_TRANSACTION, count - from)
+      progress(done, total)
+    }
+  }
+
+  const shopOf = (index: number) => (index % SHOP_EVERY === 0 ? index / SHOP_EVERY + 1 : null)
+  sqlite.transaction(() => {
+    for (let i = 0; i < addresses.length; i += SHOP_EVERY) {
+      const id = shopOf(i)!
+      insertShop.run(id, `Shop ${id}`, `vfx://shop-${id}`, `shop-${id}`, addresses[i], at(0))
+    }
+  })()
+
+  // Thread t is between addresses a and a+1+round: every pair distinct, each address in
+  // THREADS_PER_ADDRESS threads.
+  const pairs = Array.from({ length: dataset.threads }, (_, t) => {
+    const a = t % addresses.length
+    const b = (a + 1 + Math.floor(t / addresses.length)) % addresses.length
+    return { a: addresses[a]!, b: addresses[b]!, shopId: shopOf(b) }
+  })
+  const uuids = pairs.map(() => randomUUID())
+  const messages = dataset.threads * dataset.messagesPerThread
+  const idOf = (round: number, t: number) => round * dataset.threads + t + 1
+  const contentOf = (round: number, t: number) => `Message ${round + 1} about listing #${t}: is it still available?`
+  const senderOf = (round: number, t: number) => (round % 2 === 0 ? pairs[t]!.a : pairs[t]!.b)
+  const lastRound = dataset.messagesPerThread - 1
+  const readUpTo = Math.max(0, lastRound - UNREAD_TAIL)
+
+  inBatches(dataset.threads, (t) => {
+    const { a, b, shopId } = pairs[t]!
+    const last = idOf(lastRound, t)
+    const updated = at(last)
+    insertThread.run(t + 1, uuids[t], threadKey([a, b], shopId), shopId, at(0), updated, contentOf(lastRound, t), last)
+    for (const [position, address] of [a, b].entries()) {
+      let unread = 0
+      for (let round = readUpTo + 1; round <= lastRound; round++) if (senderOf(round, t) !== address) unread++
+      insertParticipant.run(t + 1, address, position, idOf(readUpTo, t), unread, updated)
+    }
+  })
+  inBatches(messages, (i) => {
+    const round = Math.floor(i / dataset.threads)
+    const t = i % dataset.threads
+    const id = idOf(round, t)
+    const sender = senderOf(round, t)
+    const { a, b } = pairs[t]!
+    insertMessage.run(id, t + 1, sender, contentOf(round, t), at(id))
+    insertInbox.run(sender === a ? b : a, id, t + 1, at(id))
+  })
+
+  const groupThread = randomUUID()
+  const groupId = dataset.threads + 1
+  sqlite.transaction(() => {
+    insertThread.run(groupId, groupThread, threadKey(holders, null), null, at(0), at(0), null, null)
+    holders.forEach((address, position) => insertParticipant.run(groupId, address, position, 0, 0, at(0)))
+  })()
+  // Back to the mode the service runs in (it sets WAL too, but the file starts out right).
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.close()
+
+  const threadsOf = new Map<string, string[]>(holders.map((address) => [address, []]))
+  pairs.forEach(({ a, b }, t) => {
+    threadsOf.get(a)?.push(uuids[t]!)
+    threadsOf.get(b)?.push(uuids[t]!)
+  })
+  return { threadsOf, groupThread, messages }
+}

@@ -1,0 +1,58 @@
+import type { OutgoingHttpHeaders } from 'node:http'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { SseStream } from '../../realtime/sse-stream.js'
+import type { StreamContext, StreamSession } from '../../realtime/stream-connection.js'
+import { acceptWebSocket } from '../../realtime/websocket-sign-in.js'
+import { UNAUTHORIZED } from '../../realtime/ws-stream.js'
+import { authenticateWith, bearerToken } from '../authenticate.js'
+import { streams } from '../schemas.js'
+
+/** Real-time (API.md §9): the caller's events over Server-Sent Events and WebSocket. */
+export const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const context: StreamContext = {
+    hub: app.streams,
+    chat: app.chat,
+    bufferBytes: app.config.streamBufferBytes,
+    heartbeatMs: app.config.streamHeartbeat * 1000,
+    log: app.log,
+  }
+  // EventSource cannot set headers, so the SSE stream also takes ?token= (the logger cuts it).
+  // The query is not validated yet when onRequest runs: a repeated ?token= is an array.
+  const headerOrQueryToken = (request: FastifyRequest) => {
+    const { token } = request.query as { token?: unknown }
+    return bearerToken(request) ?? (typeof token === 'string' ? token : undefined)
+  }
+
+  app.get(
+    '/api/chat/stream/',
+    // No HEAD: a stream has no head without its endless body, and a HEAD one would hang open.
+    { schema: streams.events, onRequest: authenticateWith(app.auth, headerOrQueryToken), exposeHeadRoute: false },
+    async (request, reply) => {
+      reply.hijack()
+      const afterId = request.headers['last-event-id'] ?? request.query.after_id
+      SseStream.open(reply.raw, reply.getHeaders() as OutgoingHttpHeaders, context, sessionOf(request), afterId)
+    },
+  )
+
+  app.route({
+    method: 'GET',
+    url: '/api/chat/ws/',
+    schema: streams.socket,
+    handler: async (_request, reply) =>
+      reply.code(426).header('upgrade', 'websocket').send({ detail: 'Upgrade Required: connect with a WebSocket.' }),
+    wsHandler: (socket, request) => {
+      let token: string | undefined
+      try {
+        token = bearerToken(request)
+      } catch {
+        return socket.close(UNAUTHORIZED, 'Invalid Authorization header.')
+      }
+      acceptWebSocket(socket, token, app.auth, context, request.query.after_id)
+    },
+  })
+}
+
+function sessionOf(request: FastifyRequest): StreamSession {
+  return { address: request.caller, token: request.token, expiresAt: request.tokenExpiresAt }
+}

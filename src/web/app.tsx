@@ -1,0 +1,157 @@
+import { useEffect, useMemo, useState } from 'preact/hooks'
+import type { Session } from '../sdk/client.js'
+import { Address } from './address.js'
+import { Conversation } from './conversation.js'
+import { Inbox } from './inbox.js'
+import { Live, type LiveStatus } from './live.js'
+import { NewChat } from './new-chat.js'
+import { OfflineBanner } from './offline-banner.js'
+import type { PageConfig } from './page-config.js'
+import { clearSession, loadSession, WebClient } from './session.js'
+import { SignIn } from './sign-in.js'
+import { useInbox } from './use-inbox.js'
+import { useTyping } from './use-typing.js'
+
+type Route = { view: 'inbox' } | { view: 'new' } | { view: 'thread'; uuid: string }
+
+/** Hash routes (`#/t/<uuid>`, `#/new`) survive a reload without any server-side routing. */
+function parseRoute(hash: string): Route {
+  const thread = /^#\/t\/([0-9a-f-]{36})$/i.exec(hash)
+  if (thread) return { view: 'thread', uuid: thread[1]!.toLowerCase() }
+  return hash === '#/new' ? { view: 'new' } : { view: 'inbox' }
+}
+
+function useRoute(): Route {
+  const [hash, setHash] = useState(location.hash)
+  useEffect(() => {
+    const onChange = () => setHash(location.hash)
+    addEventListener('hashchange', onChange)
+    return () => removeEventListener('hashchange', onChange)
+  }, [])
+  return useMemo(() => parseRoute(hash), [hash])
+}
+
+/** A clock for relative times ("5 min. ago"). */
+function useNow(everyMs: number): number {
+  const [now, setNow] = useState(Date.now())
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs)
+    return () => clearInterval(timer)
+  }, [everyMs])
+  return now
+}
+
+function useLiveStatus(live: Live): LiveStatus {
+  const [status, setStatus] = useState(live.status)
+  useEffect(() => live.onStatus(setStatus), [live])
+  return status
+}
+
+export function App({ config }: { config: PageConfig }) {
+  const [session, setSession] = useState(() => loadSession())
+  const [notice, setNotice] = useState<string | null>(null)
+  if (!session) {
+    return (
+      <SignIn
+        config={config}
+        notice={notice}
+        onSignedIn={(next) => {
+          setNotice(null)
+          setSession(next)
+        }}
+      />
+    )
+  }
+  const signedOut = (reason: string | null) => {
+    clearSession()
+    setNotice(reason)
+    setSession(null)
+  }
+  return <ChatShell key={session.token} session={session} config={config} onSignedOut={signedOut} />
+}
+
+interface ShellProps {
+  session: Session
+  config: PageConfig
+  onSignedOut: (reason: string | null) => void
+}
+
+/** The signed-in page: inbox beside the open conversation (one at a time on narrow screens). */
+function ChatShell({ session, config, onSignedOut }: ShellProps) {
+  const ended = () => onSignedOut('Your session has ended. Sign in again.')
+  const client = useMemo(() => new WebClient(session, ended) as WebClient & { address: string }, [session])
+  const live = useMemo(() => new Live(location.origin, session.token, ended), [session])
+  useEffect(() => () => live.close(), [live])
+  const status = useLiveStatus(live)
+  const route = useRoute()
+  const openUuid = route.view === 'thread' ? route.uuid : null
+  const inbox = useInbox(client, live, openUuid)
+  const typing = useTyping(live)
+  const now = useNow(30_000)
+  const unread = inbox.threads?.reduce((sum, thread) => sum + thread.unread_count, 0) ?? 0
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) VFX Chat` : 'VFX Chat'
+  }, [unread])
+
+  const signOut = async () => {
+    live.close()
+    try {
+      await client.signOut()
+    } catch {
+      // Signed out here either way; an unreachable server lets the token expire.
+    }
+    onSignedOut(null)
+  }
+
+  return (
+    <div class={`shell ${route.view === 'inbox' ? 'at-inbox' : 'at-detail'}`}>
+      <header class="topbar">
+        <span class="brand">VFX Chat</span>
+        <span class="me">
+          <span class="me-label">Signed in as</span> <Address address={session.address} />
+        </span>
+        <button type="button" class="secondary" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      <OfflineBanner status={status} />
+      <div class="panes">
+        <aside class="inbox-pane">
+          <div class="pane-title">
+            <h1>Chats</h1>
+            <a class="button primary" href="#/new">
+              New chat
+            </a>
+          </div>
+          <Inbox inbox={inbox} me={session.address} openUuid={openUuid} typing={typing} now={now} />
+        </aside>
+        <main class="detail-pane">
+          {route.view === 'thread' ? (
+            <Conversation
+              key={route.uuid}
+              client={client}
+              live={live}
+              uuid={route.uuid}
+              config={config}
+              typing={typing.get(route.uuid)}
+              onSeen={inbox.markSeen}
+            />
+          ) : route.view === 'new' ? (
+            <NewChat
+              client={client}
+              config={config}
+              onCreated={(thread) => {
+                inbox.upsert(thread)
+                location.hash = `#/t/${thread.uuid}`
+              }}
+            />
+          ) : (
+            <div class="empty">
+              <p class="placeholder">Pick a chat, or start a new one.</p>
+            </div>
+          )}
+        </main>
+      </div>
+    </div>
+  )
+}

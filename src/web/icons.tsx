@@ -1,0 +1,20 @@
+/** Small line icons drawn in the page's own SVG (no icon font, no foreign origin). */
+
+const PATHS = {
+  copy: 'M9 9h10v10H9zM5 15V5h10',
+  check: 'M5 12.5l4.5 4.5L19 7.5',
+  checks: 'M2.5 12.5L7 17l9.5-9.5M11.5 16l1 1L22 7.5',
+  clock: 'M12 7v5l3 2M21 12a9 9 0 1 1-18 0a9 9 0 0 1 18 0z',
+  cross: 'M6 6l12 12M18 6L6 18',
+  back: 'M15 5l-7 7l7 7',
+} as const
+
+export type IconName = keyof typeof PATHS
+
+export function Icon({ name }: { name: IconName }) {
+  return (
+    <svg class={`icon icon-${name}`} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path d={PATHS[name]} />
+    </svg>
+  )
+}

@@ -1,0 +1,301 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { VfxChatClient, type ShopView } from '../../src/sdk/client.js'
+import { VfxSigner } from '../../src/sdk/signer.js'
+import { launchBrowser } from '../helpers/browser.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import { ensureWebBuilt } from '../helpers/web-build.js'
+import { failure } from '../helpers/contract.js'
+
+const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+const STRICT_CSP =
+  "default-src 'self';script-src 'self';style-src 'self';connect-src 'self';img-src 'self' data:;object-src 'none';base-uri 'none';frame-ancestors 'none'"
+const XSS = '<img src=x onerror=alert(1)>'
+
+/** A signed-in person's page, and what it did that a test must know about. */
+interface Person {
+  context: BrowserContext
+  page: Page
+  dialogs: string[]
+  /** Uncaught exceptions and CSP violations. */
+  problems: string[]
+  requests: string[]
+}
+
+let dir: string
+let server: TestServer
+let browser: Browser
+let owner: Person
+let buyer: Person
+let ownerSigner: VfxSigner
+let buyerAddress: string
+let shop: ShopView
+
+async function person(): Promise<Person> {
+  const context = await browser.newContext({ viewport: { width: 1180, height: 740 }, locale: 'en-US', timezoneId: 'UTC' })
+  const page = await context.newPage()
+  const someone: Person = { context, page, dialogs: [], problems: [], requests: [] }
+  page.on('dialog', (dialog) => {
+    someone.dialogs.push(dialog.message())
+    void dialog.dismiss()
+  })
+  page.on('pageerror', (error) => someone.problems.push(String(error)))
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) someone.problems.push(message.text())
+  })
+  page.on('request', (request) => someone.requests.push(request.url()))
+  return someone
+}
+
+/** The page's session as the client keeps it. */
+function storedSession(page: Page) {
+  return page.evaluate(() => JSON.parse(sessionStorage.getItem('vfx-chat.session') ?? 'null') as { token: string; address: string } | null)
+}
+
+function threadItem(page: Page, text: string) {
+  return page.locator('.thread-item').filter({ hasText: text })
+}
+
+function bubbles(page: Page) {
+  return page.locator('.message-list .bubble-row')
+}
+
+beforeAll(async () => {
+  await ensureWebBuilt()
+  dir = mkdtempSync(join(tmpdir(), 'vfx-chat-browser-'))
+  server = await startTestServer({}, dir)
+  browser = await launchBrowser()
+  ownerSigner = VfxSigner.generate()
+  shop = await (await server.signIn(ownerSigner)).createShop({ name: 'Nebula Prints', url: 'vfx://nebula-prints' })
+  owner = await person()
+  buyer = await person()
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.destroy()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('the web client, a buyer and a shop owner in two browsers', { timeout: 60_000 }, () => {
+  it('serves the page under the strict CSP', async () => {
+    const response = await owner.page.goto(`${server.url}/`)
+    expect(response?.status()).toBe(200)
+    expect(response?.headers()['content-security-policy']).toBe(STRICT_CSP)
+    await owner.page.getByRole('heading', { name: 'VFX Chat' }).waitFor()
+  })
+
+  it('signs the owner in with a pasted key, by keyboard alone', async () => {
+    const { page } = owner
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('private-key')
+    await page.keyboard.type('not a key')
+    await page.keyboard.press('Enter')
+    await page.getByRole('alert').getByText('private key must be 64 hex characters').waitFor()
+    await page.keyboard.press('ControlOrMeta+A')
+    await page.keyboard.type(ownerSigner.privateKeyHex)
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { name: 'Chats' }).waitFor()
+    expect(await storedSession(page)).toMatchObject({ address: ownerSigner.address })
+    // Only the token is kept: the key is in no storage.
+    const storage = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }))
+    expect(storage).not.toContain(ownerSigner.privateKeyHex)
+  })
+
+  it('lets the buyer make a new key, shown once with a warning', async () => {
+    const { page } = buyer
+    await page.goto(`${server.url}/`)
+    await page.getByRole('button', { name: 'Create a new key' }).click()
+    await page.getByText('It is shown only once').waitFor()
+    const key = await page.locator('#new-key').inputValue()
+    expect(key).toMatch(/^[0-9a-f]{64}$/)
+    const continueButton = page.getByRole('button', { name: 'Continue' })
+    expect(await continueButton.isDisabled()).toBe(true)
+    await page.getByLabel('I have saved my private key').check()
+    await continueButton.click()
+    await page.getByRole('heading', { name: 'Chats' }).waitFor()
+    buyerAddress = (await storedSession(page))!.address
+    expect(buyerAddress).toBe(VfxSigner.fromPrivateKey(key).address)
+  })
+
+  it('refuses an invalid address inline, then starts a chat about the shop', async () => {
+    const { page } = buyer
+    await page.getByRole('link', { name: 'New chat' }).click()
+    const addresses = page.getByLabel('Addresses')
+    // The test vector's address with its last character changed: a bad checksum.
+    await addresses.fill('R9Ng1rDS2YgB7R2bJMU3RKzVXSriXLRsBX')
+    await page.getByText('“R9Ng1rDS2YgB7R2bJMU3RKzVXSriXLRsBX” is not a valid VFX address.').waitFor()
+    expect(await addresses.getAttribute('aria-invalid')).toBe('true')
+    expect(await page.getByRole('button', { name: 'Start chat' }).isDisabled()).toBe(true)
+
+    await addresses.fill(ownerSigner.address)
+    await page.locator('#participants-error').getByText('not a valid').waitFor({ state: 'detached' })
+    expect(await addresses.getAttribute('aria-invalid')).toBeNull()
+    await page.getByLabel('About a shop (optional)').fill('nebula')
+    await page.getByRole('button', { name: /Nebula Prints/ }).click()
+    await page.getByRole('button', { name: 'Start chat' }).click()
+    await page.locator('#conversation-title').getByText(ownerSigner.address.slice(0, 6)).waitFor()
+    expect(page.url()).toMatch(/#\/t\/[0-9a-f-]{36}$/)
+  })
+
+  it('delivers the buyer’s message live, with an unread badge, and read ticks once the owner opens it', async () => {
+    await buyer.page.getByLabel('Message', { exact: true }).fill('Hello! Is the Aurora print still available?')
+    await buyer.page.keyboard.press('Enter')
+    await bubbles(buyer.page).filter({ hasText: 'Aurora' }).locator('[data-state="sent"]').waitFor()
+
+    const item = threadItem(owner.page, 'Nebula Prints')
+    await item.filter({ hasText: 'Is the Aurora print still available?' }).waitFor()
+    expect((await item.locator('.unread-badge').textContent())?.trim()).toBe('1 unread')
+
+    await item.locator('.thread-link').click()
+    await bubbles(owner.page).filter({ hasText: 'Aurora' }).waitFor()
+    await item.locator('.unread-badge').waitFor({ state: 'detached' })
+    await bubbles(buyer.page).filter({ hasText: 'Aurora' }).locator('[data-state="read"]').waitFor()
+  })
+
+  it('shows the owner typing, and the reply (two lines, by Shift+Enter) live on the buyer’s side', async () => {
+    const { page } = owner
+    await page.getByLabel('Message', { exact: true }).click()
+    await page.keyboard.type('Yes, it is.')
+    await buyer.page.getByText(/is typing…/).waitFor()
+    await page.keyboard.press('Shift+Enter')
+    await page.keyboard.type('Make me an offer.')
+    await page.keyboard.press('Enter')
+    const reply = bubbles(buyer.page).filter({ hasText: 'Make me an offer.' })
+    await reply.waitFor()
+    expect(await reply.locator('.content').innerText()).toBe('Yes, it is.\nMake me an offer.')
+    expect(await reply.getAttribute('class')).toContain('theirs')
+    await buyer.page.getByText(/is typing…/).waitFor({ state: 'detached' })
+  })
+
+  it('shows markup in a message as text, and runs none of it', async () => {
+    await buyer.page.getByLabel('Message', { exact: true }).fill(XSS)
+    await buyer.page.keyboard.press('Enter')
+    const shown = bubbles(owner.page).filter({ hasText: XSS })
+    await shown.waitFor()
+    expect(await shown.locator('.content').textContent()).toBe(XSS)
+    expect(await owner.page.locator('.messages img').count()).toBe(0)
+    expect(await threadItem(owner.page, 'Nebula Prints').locator('.preview').textContent()).toBe(XSS)
+    expect([...owner.dialogs, ...buyer.dialogs]).toEqual([])
+  })
+
+  it('keeps the session and the open chat across a reload', async () => {
+    const { page } = buyer
+    const url = page.url()
+    await page.reload()
+    await bubbles(page).filter({ hasText: 'Make me an offer.' }).waitFor()
+    expect(page.url()).toBe(url)
+    expect((await storedSession(page))?.address).toBe(buyerAddress)
+  })
+
+  it('shows a failed send at once, and a retry sends it exactly once', async () => {
+    const { page } = buyer
+    await page.route('**/api/chat/*/message/', (route) => route.abort(), { times: 1 })
+    await page.getByLabel('Message', { exact: true }).fill('Would 40 VFX do?')
+    await page.keyboard.press('Enter')
+    const failed = page.locator('.bubble-row.failed').filter({ hasText: 'Would 40 VFX do?' })
+    await failed.getByText(/Not sent/).waitFor()
+    await failed.getByRole('button', { name: 'Retry' }).click()
+    await bubbles(page).filter({ hasText: 'Would 40 VFX do?' }).locator('[data-state="sent"], [data-state="read"]').waitFor()
+    await bubbles(owner.page).filter({ hasText: 'Would 40 VFX do?' }).waitFor()
+    expect(await bubbles(owner.page).filter({ hasText: 'Would 40 VFX do?' }).count()).toBe(1)
+  })
+
+  it('counts characters near the limit and refuses to send over it', async () => {
+    const { page } = buyer
+    const composer = page.getByLabel('Message', { exact: true })
+    await composer.fill('a'.repeat(3600))
+    expect(await page.locator('.counter').textContent()).toBe('3600 / 4000')
+    await composer.fill('😀'.repeat(4001)) // code points, not UTF-16 units
+    expect(await page.locator('.counter').textContent()).toBe('4001 / 4000')
+    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true)
+    await composer.fill('')
+  })
+
+  it('loads older messages by cursor', async () => {
+    const other = await server.signIn()
+    const { thread } = await other.createThread({ participants: [other.address, ownerSigner.address] })
+    for (let i = 1; i <= 120; i++) await other.sendMessage(thread.uuid, { content: `Offer number ${i}` })
+    const { page } = owner
+    await threadItem(page, 'Offer number 120').locator('.thread-link').click()
+    await bubbles(page).filter({ hasText: 'Offer number 120' }).waitFor()
+    expect(await bubbles(page).count()).toBe(100)
+    await page.getByRole('button', { name: 'Load older messages' }).click()
+    await page.locator('.message-list .content', { hasText: /^Offer number 1$/ }).waitFor()
+    expect(await bubbles(page).count()).toBe(120)
+    await page.getByRole('button', { name: 'Load older messages' }).waitFor({ state: 'detached' })
+  })
+
+  it('shows a banner while offline, then resumes without losing a message', async () => {
+    const port = new URL(server.url).port
+    await server.close()
+    await buyer.page.getByText('Connection lost. Reconnecting…').waitFor()
+    server = await startTestServer({ PORT: port }, dir)
+    // Sent while the buyer's page is still disconnected: the resume must bring it.
+    const ownerApi = await server.signIn(ownerSigner)
+    const { results } = await ownerApi.listThreads({ shop_id: shop.id })
+    await ownerApi.sendMessage(results[0]!.uuid, { content: 'Sent while you were away' })
+    await bubbles(buyer.page).filter({ hasText: 'Sent while you were away' }).waitFor({ timeout: 20_000 })
+    for (const { page } of [buyer, owner]) await page.getByText('Connection lost. Reconnecting…').waitFor({ state: 'hidden' })
+    await threadItem(owner.page, 'Nebula Prints').filter({ hasText: 'Sent while you were away' }).waitFor()
+  })
+
+  it('saves screenshots of the inbox and a conversation', async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true })
+    const { page } = owner
+    await threadItem(page, 'Nebula Prints').locator('.thread-link').click()
+    await bubbles(page).filter({ hasText: 'Sent while you were away' }).waitFor()
+    await page.mouse.move(0, 0)
+    await page.screenshot({ path: join(SCREENSHOTS, 'conversation.png') })
+
+    const stranger = await server.signIn()
+    await stranger.createThread({ participants: [stranger.address, ownerSigner.address], initial_message: 'Do you ship to Lisbon?' })
+    await threadItem(page, 'Do you ship to Lisbon?').locator('.unread-badge').waitFor()
+    expect(await page.title()).toBe('(1) VFX Chat')
+
+    const phone = await browser.newContext({ viewport: { width: 360, height: 720 }, locale: 'en-US', timezoneId: 'UTC' })
+    const small = await phone.newPage()
+    await small.goto(`${server.url}/`)
+    await small.getByLabel('Private key').fill(ownerSigner.privateKeyHex)
+    await small.getByRole('button', { name: 'Sign in' }).click()
+    await threadItem(small, 'Nebula Prints').waitFor()
+    await small.mouse.move(0, 0)
+    await small.screenshot({ path: join(SCREENSHOTS, 'inbox.png') })
+    // Nothing wider than the screen.
+    expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
+    await phone.close()
+  })
+
+  it('signs out by revoking the token', async () => {
+    const { page } = buyer
+    const { token } = (await storedSession(page))!
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByRole('button', { name: 'Sign in' }).waitFor()
+    expect(await storedSession(page)).toBeNull()
+    expect((await failure(new VfxChatClient(server.url, token).listThreads())).status).toBe(401)
+  })
+
+  it('returns to sign-in, saying why, when the token is revoked elsewhere', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await page.goto(`${server.url}/`)
+    await page.getByLabel('Private key').fill(ownerSigner.privateKeyHex)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Chats' }).waitFor()
+    const { token } = (await storedSession(page))!
+    await new VfxChatClient(server.url, token).signOut()
+    await page.getByText('Your session has ended. Sign in again.').waitFor()
+    expect(await storedSession(page)).toBeNull()
+    await context.close()
+  })
+
+  it('never asked another origin for anything, and broke no CSP rule', () => {
+    const foreign = [...owner.requests, ...buyer.requests].filter((url) => !url.startsWith(`${server.url}/`))
+    expect(foreign).toEqual([])
+    expect([...owner.problems, ...buyer.problems]).toEqual([])
+  })
+})

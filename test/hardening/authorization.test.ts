@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ShopView, ThreadDetailView } from '../../src/sdk/client.js'
+import { VfxSigner } from '../../src/sdk/signer.js'
+import { tokenHash } from '../../src/service/auth-service.js'
+import { openDatabaseFile } from '../helpers/contract.js'
+import { startTestServer, type TestServer } from '../helpers/server.js'
+import { openWs } from '../realtime/clients.js'
+import { operationKey, routeTable, type Operation } from './route-table.js'
+
+const ROLES = ['no token', 'expired token', "other user's token", 'participant', 'shop owner'] as const
+type Role = (typeof ROLES)[number]
+
+/** One operation's fresh data: a shop, and a thread between a participant and a peer in that shop. */
+interface World {
+  tokens: Record<Role, string | undefined>
+  participant: string
+  peer: string
+  shop: ShopView
+  thread: ThreadDetailView
+}
+
+interface Call {
+  path: (world: World) => string
+  body?: (world: World) => unknown
+}
+
+/**
+ * Who may do what (API.md §2–§3, §6, §9): for every route, the status each caller gets, in the
+ * order of ROLES. A route without a row here fails the test below, so a new route must come
+ * with its authorization decided.
+ */
+const MATRIX: Record<string, Call & { expected: [number, number, number, number, number] }> = {
+  'POST /api/auth/challenge/': { path: () => '/api/auth/challenge/', body: () => ({ address: VfxSigner.generate().address }), expected: [200, 200, 200, 200, 200] },
+  'POST /api/auth/token/': { path: () => '/api/auth/token/', body: () => 'signed challenge', expected: [200, 200, 200, 200, 200] },
+  'DELETE /api/auth/token/': { path: () => '/api/auth/token/', expected: [401, 401, 204, 204, 204] },
+  'GET /api/shop/': { path: () => '/api/shop/', expected: [200, 200, 200, 200, 200] },
+  'POST /api/shop/': { path: () => '/api/shop/', body: () => ({ name: 'Mine', url: `vfx://${randomUUID()}` }), expected: [401, 401, 201, 201, 201] },
+  'GET /api/shop/{id}/': { path: (w) => `/api/shop/${w.shop.id}/`, expected: [200, 200, 200, 200, 200] },
+  'PATCH /api/shop/{id}/': { path: (w) => `/api/shop/${w.shop.id}/`, body: () => ({ name: 'Taken over' }), expected: [401, 401, 403, 403, 200] },
+  'DELETE /api/shop/{id}/': { path: (w) => `/api/shop/${w.shop.id}/`, expected: [401, 401, 403, 403, 204] },
+  'GET /api/chat/': { path: () => '/api/chat/', expected: [401, 401, 200, 200, 200] },
+  'POST /api/chat/': {
+    path: () => '/api/chat/',
+    body: (w) => ({ participants: [w.participant, w.peer], shop_id: w.shop.id }),
+    expected: [401, 401, 403, 200, 200],
+  },
+  'GET /api/chat/lookup/': {
+    path: (w) => `/api/chat/lookup/?participants=${w.participant},${w.peer}&shop_id=${w.shop.id}`,
+    expected: [401, 401, 403, 200, 200],
+  },
+  'GET /api/chat/new-messages/': { path: (w) => `/api/chat/new-messages/?address=${w.participant}`, expected: [401, 401, 403, 200, 403] },
+  'GET /api/chat/{uuid}/': { path: (w) => `/api/chat/${w.thread.uuid}/`, expected: [401, 401, 404, 200, 200] },
+  'PATCH /api/chat/{uuid}/': { path: (w) => `/api/chat/${w.thread.uuid}/`, body: () => ({ is_read: true }), expected: [401, 401, 404, 200, 200] },
+  'DELETE /api/chat/{uuid}/': { path: (w) => `/api/chat/${w.thread.uuid}/`, expected: [401, 401, 404, 204, 204] },
+  'GET /api/chat/{uuid}/message/': { path: (w) => `/api/chat/${w.thread.uuid}/message/`, expected: [401, 401, 404, 200, 200] },
+  'POST /api/chat/{uuid}/message/': {
+    path: (w) => `/api/chat/${w.thread.uuid}/message/`,
+    body: () => ({ content: 'hello' }),
+    expected: [401, 401, 404, 201, 201],
+  },
+  'POST /api/chat/{uuid}/read/': { path: (w) => `/api/chat/${w.thread.uuid}/read/`, body: () => ({}), expected: [401, 401, 404, 200, 200] },
+  // Everyone may open a stream of their own events; a thread's events reach only its participants.
+  'GET /api/chat/stream/': { path: () => '/api/chat/stream/', expected: [401, 401, 200, 200, 200] },
+  // A WebSocket's outcome: its close code when sign-in fails, else the status of a send to the thread.
+  'GET /api/chat/ws/': { path: () => '/api/chat/ws/', expected: [4401, 4401, 404, 201, 201] },
+}
+
+let server: TestServer
+let operations: Operation[]
+beforeAll(async () => {
+  server = await startTestServer()
+  operations = await routeTable(server.url)
+})
+afterAll(() => server.destroy())
+
+async function world(): Promise<World> {
+  const [participant, peer, owner, other, expired] = await Promise.all([
+    server.signIn(),
+    server.signIn(),
+    server.signIn(),
+    server.signIn(),
+    server.signIn(),
+  ])
+  const shop = await owner.createShop({ name: 'Owned', url: `vfx://${randomUUID()}` })
+  const { thread } = await participant.createThread({
+    participants: [participant.address, peer.address],
+    shop_id: shop.id,
+    initial_message: 'is it still for sale?',
+  })
+  const db = openDatabaseFile(server)
+  db.prepare('update tokens set expires_at = ? where token_hash = ?').run('2000-01-01T00:00:00.000Z', tokenHash(expired.token!))
+  db.close()
+  return {
+    tokens: {
+      'no token': undefined,
+      'expired token': expired.token!,
+      "other user's token": other.token!,
+      participant: participant.token!,
+      'shop owner': owner.token!,
+    },
+    participant: participant.address,
+    peer: peer.address,
+    shop,
+    thread,
+  }
+}
+
+/** The body a call sends; the token route signs a fresh challenge each time. */
+async function bodyOf(call: Call, w: World): Promise<unknown> {
+  const body = call.body?.(w)
+  return body === 'signed challenge' ? signedChallenge(VfxSigner.generate()) : body
+}
+
+/** A challenge for the signer's address, signed: the body of POST /api/auth/token/. */
+async function signedChallenge(signer: VfxSigner) {
+  const response = await fetch(`${server.url}/api/auth/challenge/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ address: signer.address }),
+  })
+  const { message } = (await response.json()) as { message: string }
+  return { address: signer.address, message, signature: signer.sign(message) }
+}
+
+/** Status of one HTTP call; asserts the contract's 401 (WWW-Authenticate) and error bodies on the way. */
+async function httpStatus(method: string, call: Call, w: World, token: string | undefined): Promise<number> {
+  const body = await bodyOf(call, w)
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' }
+  if (token) headers.authorization = `Bearer ${token}`
+  const response = await fetch(server.url + call.path(w), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await response.body?.cancel()
+    return response.status
+  }
+  const text = await response.text()
+  if (response.status === 401) expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/)
+  if (response.status >= 400) expect(Object.keys(JSON.parse(text))).toEqual(['detail'])
+  return response.status
+}
+
+/** Signs a WebSocket in by its first frame, then sends to the world's thread. */
+async function webSocketOutcome(w: World, token: string | undefined): Promise<number> {
+  const ws = await openWs(server.url)
+  if (token) ws.send({ type: 'auth', token })
+  ws.send({ type: 'send', thread_uuid: w.thread.uuid, content: 'over the socket', client_id: 'ws-1' })
+  const outcome = await Promise.race([
+    ws.closed,
+    ws.frames
+      .until((frames) => frames.some((frame) => frame.type === 'ack' || frame.type === 'error'))
+      .then((frames) => {
+        const answer = frames.find((frame) => frame.type === 'ack' || frame.type === 'error')!
+        return answer.type === 'ack' ? 201 : (answer.data.status as number)
+      }),
+  ])
+  ws.socket.close()
+  return outcome
+}
+
+describe('authorization matrix', () => {
+  it('has a row for every route of the OpenAPI document, and no row for a route that does not exist', () => {
+    expect(Object.keys(MATRIX).sort()).toEqual(operations.map(operationKey).sort())
+  })
+
+  it.each(Object.keys(MATRIX))('%s answers each kind of caller as the contract says', async (key) => {
+    const method = key.split(' ')[0]!
+    const call = MATRIX[key]!
+    const w = await world()
+    const actual: Record<string, number> = {}
+    // The shop owner goes last: closing the shop would change the others' answers.
+    for (const role of ROLES) {
+      const token = w.tokens[role]
+      actual[role] = key === 'GET /api/chat/ws/' ? await webSocketOutcome(w, token) : await httpStatus(method, call, w, token)
+    }
+    expect(actual).toEqual(Object.fromEntries(ROLES.map((role, i) => [role, call.expected[i]])))
+  })
+})
+
+describe('thread existence is never revealed', () => {
+  it("answers a non-participant exactly as for a thread that does not exist, on every thread route", async () => {
+    const w = await world()
+    const other = w.tokens["other user's token"]!
+    for (const operation of operations.filter((o) => o.path.includes('{uuid}'))) {
+      const call = MATRIX[operationKey(operation)]!
+      const missing = { ...w, thread: { ...w.thread, uuid: randomUUID() } }
+      const answers = []
+      for (const target of [w, missing]) {
+        const body = await bodyOf(call, target)
+        const response = await fetch(server.url + call.path(target), {
+          method: operation.method,
+          headers: { authorization: `Bearer ${other}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        })
+        answers.push({ status: response.status, body: await response.text() })
+      }
+      expect(answers[0], operationKey(operation)).toEqual(answers[1])
+    }
+  })
+})
+
+describe('challenge replay', () => {
+  it('turns one signed challenge sent ten times at once into exactly one token', async () => {
+    const body = JSON.stringify(await signedChallenge(VfxSigner.generate()))
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        fetch(`${server.url}/api/auth/token/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+      ),
+    )
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401, 401, 401, 401, 401, 401, 401, 401, 401])
+  })
+})

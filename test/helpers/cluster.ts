@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto'
+import { postgresSchema } from './postgres.js'
+import { startTestServer, type TestServer } from './server.js'
+
+export interface TestCluster {
+  readonly nodeA: TestServer
+  readonly nodeB: TestServer
+  /** Stops both nodes and drops their schema. */
+  destroy(): Promise<void>
+}
+
+/**
+ * Two identical nodes on one PostgreSQL schema, sharing events over one Redis channel: what
+ * a larger deployment runs. Each call gets its own schema and channel.
+ */
+export async function startCluster(): Promise<TestCluster> {
+  const database = await postgresSchema()
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_CHANNEL: `vfx-chat-test:${randomBytes(6).toString('hex')}`,
+  }
+  const nodeA = await startTestServer(env)
+  const nodeB = await startTestServer(env)
+  return {
+    nodeA,
+    nodeB,
+    async destroy() {
+      await nodeA.destroy()
+      await nodeB.destroy()
+      await database.drop()
+    },
+  }
+}
