@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import SQLite from 'better-sqlite3'
 import { Kysely } from 'kysely'
 import { verifySignature } from '../src/domain/signature.js'
@@ -24,6 +25,16 @@ interface Captured {
 }
 
 const ROUNDS = 5
+// SQLite's default: a commit that leaves the WAL past 1,000 pages copies it into the database.
+const AUTOCHECKPOINT_PAGES = 1000
+
+/** What a WAL checkpoint costs the one event loop: it runs inside a send's commit. */
+export interface Checkpoint {
+  pages: number
+  sends: number
+  /** Wall time, fsync included: the event loop serves nothing meanwhile. */
+  millis: number
+}
 
 /**
  * For each request scenario: the CPU time of its service calls in-process, and of its SQL
@@ -32,7 +43,11 @@ const ROUNDS = 5
  * (Fastify, plugins, logging, sockets); `sqlMicros` is what no code change above SQLite can
  * remove. `path` must be a copy of the database: the send scenario writes to it.
  */
-export async function measureCosts(path: string, target: Target, callsPerRound: number): Promise<Record<string, Cost>> {
+export async function measureCosts(
+  path: string,
+  target: Target,
+  callsPerRound: number,
+): Promise<{ costs: Record<string, Cost>; checkpoint: Checkpoint }> {
   const sqlite = new SQLite(path)
   sqlite.pragma('synchronous = NORMAL')
   let captured: Captured[] | null = null
@@ -62,23 +77,45 @@ export async function measureCosts(path: string, target: Target, callsPerRound: 
       const result = await call()
       const statements: Captured[] = captured
       captured = null
-      // The replay re-inserts the captured message's inbox rows: make room for them.
-      if (name === 'send') sqlite.prepare('delete from inbox where message_id = ?').run((result as { message: { id: number } }).message.id)
       const serviceMicros = await cpuMicrosPerCall(call, callsPerRound)
-      // A write is replayed with its commit turned into a rollback, so it can run again (same ids).
-      const prepared = statements.map(({ sql, parameters }) => ({ statement: sqlite.prepare(sql === 'commit' ? 'rollback' : sql), parameters }))
+      // A send is replayed in full, commit included: each replay's new message id takes the
+      // place of the captured one in the statements after its insert.
+      const capturedId = name === 'send' ? (result as { message: { id: number } }).message.id : null
+      const prepared = statements.map(({ sql, parameters }) => ({ sql, statement: sqlite.prepare(sql), parameters }))
       const replay = async () => {
-        for (const { statement, parameters } of prepared) {
-          if (statement.reader) statement.all(parameters)
-          else statement.run(parameters)
+        let id = capturedId
+        for (const { sql, statement, parameters } of prepared) {
+          const values = capturedId === null ? parameters : parameters.map((value) => (value === capturedId ? id : value))
+          if (!statement.reader) statement.run(values)
+          else if (sql.startsWith('insert into "messages"')) id = (statement.get(values) as { id: number }).id
+          else statement.all(values)
         }
       }
       costs[name] = { serviceMicros, sqlMicros: await cpuMicrosPerCall(replay, callsPerRound), statements: statements.length }
     }
+    return { costs, checkpoint: await measureCheckpoint(sqlite, calls.send!) }
   } finally {
     await db.destroy()
   }
-  return costs
+}
+
+/** Sends until the WAL holds a checkpoint's worth of pages, then times the checkpoint. */
+async function measureCheckpoint(sqlite: SQLite.Database, send: () => Promise<unknown>): Promise<Checkpoint> {
+  sqlite.pragma('wal_checkpoint(TRUNCATE)')
+  sqlite.pragma('wal_autocheckpoint = 0')
+  let sends = 0
+  let pages = 0
+  while (pages < AUTOCHECKPOINT_PAGES) {
+    await send()
+    sends++
+    // A PASSIVE checkpoint would copy pages; the WAL file's size counts them without doing so.
+    pages = Math.floor(statSync(`${sqlite.name}-wal`).size / (sqlite.pragma('page_size', { simple: true }) as number))
+  }
+  const started = performance.now()
+  sqlite.pragma('wal_checkpoint(TRUNCATE)')
+  const millis = performance.now() - started
+  sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)
+  return { pages, sends, millis }
 }
 
 /** CPU µs of one wallet-signature verification (ECDSA secp256k1), the core of each sign-in. */

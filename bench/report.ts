@@ -279,6 +279,10 @@ ${whyMisses(report)}
   database's own dialect, so it stays the same on SQLite and PostgreSQL.
 - **Fewer statements per send.** One UPDATE … RETURNING moves every participant's marker and
   unread count and returns the participants, which the service no longer reads again.
+- **Security headers worked out once.** \`@fastify/helmet\` rebuilt helmet's middleware on
+  every request; measured on a bare Fastify, that added 29 µs to a 38 µs request, more than
+  any other plugin (logging added 17, metrics 6). The same headers are now computed once at
+  start-up and set with one call (\`src/http/security.ts\`).
 - **One log line per request.** Fastify logs two lines per request by default ("incoming
   request", "request completed"); \`src/http/request-log.ts\` writes one, at completion, with
   the fields of both (streams, which may never complete, are also logged as they open). The
@@ -287,8 +291,7 @@ ${whyMisses(report)}
   cache would answer for a signed-out token on other nodes until its entry expired, and
   sign-out must take effect at once everywhere.
 
-Measured and left alone: \`@fastify/helmet\` rebuilds its middleware on every request (about
-3 µs); a stored message count per thread would save the read's \`count(*)\` (about 8 µs of
+Measured and left alone: a stored message count per thread would save the read's \`count(*)\` (about 8 µs of
 SQL); verifying signatures with OpenSSL (\`node:crypto\`) instead of @noble/curves halves the
 sign-in's CPU (about 0.7 ms instead of 1.3 ms) but moves a security check to a second
 implementation with its own edge cases. None of them moves a share of the ceiling by more

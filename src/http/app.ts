@@ -53,7 +53,9 @@ export async function buildApp(config: Config, services: AppServices): Promise<F
     // Unknown keys, __proto__ and constructor included, are dropped rather than refused.
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
-    return503OnClosing: true,
+    // While draining, late requests on open connections are still served (each answer then
+    // closes its connection, see server.ts) rather than refused in a shape outside the contract.
+    return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>()

@@ -1,6 +1,6 @@
-import helmet from '@fastify/helmet'
 import type { FastifyError, FastifyHttpOptions, FastifyInstance, FastifyReply } from 'fastify'
-import { STATUS_CODES, type Server } from 'node:http'
+import helmet from 'helmet'
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Config } from '../config.js'
 import { StreamSlots } from '../realtime/stream-slots.js'
@@ -53,11 +53,11 @@ const STREAM_ROUTES = new Set(['/api/chat/stream/', '/api/chat/ws/'])
  * body read, and a cap on the streams each address and IP hold open.
  */
 export async function registerSecurity(app: FastifyInstance): Promise<void> {
-  await app.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: directivesOf(CSP) },
-  })
-  app.addHook('onRequest', async (request, reply) => {
+  const headers = helmetHeaders(CSP)
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(headers)
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
+    done()
   })
   // Answered before its body arrived (refused, too large): hang up rather than read the rest.
   app.addHook('onSend', async (request, reply) => {
@@ -70,6 +70,22 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     const release = slots.acquire((request.caller as string | undefined) ?? null, request.ip)
     ;(request.ws ? request.raw.socket : reply.raw).once('close', release)
   })
+}
+
+/**
+ * Helmet's headers for `policy`, worked out once. They never vary by request, and
+ * @fastify/helmet rebuilds the whole middleware on every request, which cost more than any
+ * other plugin (see BENCHMARKS.md).
+ */
+function helmetHeaders(policy: string): Record<string, string> {
+  const headers: Record<string, string> = {}
+  const response = {
+    setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = value),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  }
+  const middleware = helmet({ contentSecurityPolicy: { useDefaults: false, directives: directivesOf(policy) } })
+  middleware({} as IncomingMessage, response as unknown as ServerResponse, () => {})
+  return headers
 }
 
 function directivesOf(policy: string): Record<string, string[]> {

@@ -11,7 +11,7 @@ type Binding = { argument: number } | { value: unknown }
 /**
  * A query built and compiled once, then run with new values. Kysely otherwise builds and
  * compiles the same SQL on every call, which costs more than SQLite takes to run most of
- * ours. The SQL is compiled by the database it first runs on, so it stays dialect-neutral.
+ * ours. The SQL is compiled by each database it runs on, so it stays dialect-neutral.
  *
  * `build` gets stand-ins for the arguments: use them only as values (`=`, `<`, `limit`,
  * `eb.val`), never to decide the query's shape — a query whose shape varies needs one
@@ -25,9 +25,13 @@ type Binding = { argument: number } | { value: unknown }
 export function prepared<A extends unknown[], R>(
   build: (db: Kysely<Database>, ...args: A) => Compilable<R>,
 ): (db: Kysely<Database>, ...args: A) => Promise<QueryResult<R>> {
-  let template: { compiled: CompiledQuery<R>; bindings: Binding[] } | undefined
+  // One template per database, keyed by its adapter (which its transactions share): each
+  // engine compiles its own SQL, and placeholders differ.
+  const templates = new WeakMap<object, { compiled: CompiledQuery<R>; bindings: Binding[] }>()
   return (db, ...args) => {
-    template ??= compile(db, build)
+    const adapter = db.getExecutor().adapter
+    let template = templates.get(adapter)
+    if (template === undefined) templates.set(adapter, (template = compile(db, build)))
     const parameters = template.bindings.map((binding) => ('argument' in binding ? args[binding.argument] : binding.value))
     return db.executeQuery<R>({ ...template.compiled, parameters })
   }

@@ -1,32 +1,21 @@
-import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChatEvent } from '../../src/realtime/events.js'
 import { ApiError, VfxChatClient } from '../../src/sdk/client.js'
-import { postgresSchema } from '../helpers/postgres.js'
-import { startTestServer, type TestServer } from '../helpers/server.js'
+import { startCluster, type TestCluster } from '../helpers/cluster.js'
+import type { TestServer } from '../helpers/server.js'
 
 // Two identical nodes on one PostgreSQL schema, sharing events through Redis: what a larger
-// deployment runs. Each run gets its own schema and channel.
-let database: Awaited<ReturnType<typeof postgresSchema>>
+// deployment runs.
+let cluster: TestCluster
 let nodeA: TestServer
 let nodeB: TestServer
 
 beforeAll(async () => {
-  database = await postgresSchema()
-  const env = {
-    DATABASE_URL: database.url,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    REDIS_CHANNEL: `vfx-chat-test:${randomBytes(6).toString('hex')}`,
-  }
-  nodeA = await startTestServer(env)
-  nodeB = await startTestServer(env)
+  cluster = await startCluster()
+  ;({ nodeA, nodeB } = cluster)
 })
 
-afterAll(async () => {
-  await nodeA?.destroy()
-  await nodeB?.destroy()
-  await database?.drop()
-})
+afterAll(() => cluster?.destroy())
 
 describe('several nodes on PostgreSQL and Redis', () => {
   it('a token issued by one node works on the other, and logout revokes it on both', async () => {

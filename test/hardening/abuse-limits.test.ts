@@ -120,8 +120,10 @@ describe('send flooding (RATE_LIMIT_SEND)', () => {
           }),
         ),
       )
-      const statuses = answers.map((answer) => answer.status).sort()
-      expect(statuses).toEqual([201, 201, 201, 429, 429, 429, 429, 429])
+      const statuses = answers.map((answer) => answer.status)
+      // A burst of 3, and at most one more token refilled if the sends spread over a second.
+      expect(statuses.filter((status) => status === 201).length).toBeOneOf([3, 4])
+      expect(statuses.filter((status) => status !== 201).every((status) => status === 429)).toBe(true)
       const throttled = answers.find((answer) => answer.status === 429)!
       expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
       expect(await throttled.json()).toEqual({ detail: 'Request was throttled.' })

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ApiError, VfxChatClient } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
-import { openSse, openWs } from '../realtime/clients.js'
+import { openSse, openWs, pause } from '../realtime/clients.js'
 import { spawnServer, type ChildServer } from './child-server.js'
 
 const SENDERS = 6
@@ -39,8 +39,6 @@ async function signIn(url: string): Promise<VfxChatClient & { address: string }>
   return Object.assign(client, { address: session.address })
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 interface Acknowledged {
   id: number
   clientId: string
@@ -70,7 +68,7 @@ describe('SIGKILL at random moments', () => {
             break
           } catch (error) {
             if (error instanceof ApiError && error.status !== 503) throw error
-            await sleep(20)
+            await pause(20)
           }
         }
       }
@@ -78,14 +76,14 @@ describe('SIGKILL at random moments', () => {
 
     const pauses: number[] = []
     for (let kill = 0; kill < KILLS; kill++) {
-      const pause = 300 + Math.floor(Math.random() * 900)
-      pauses.push(pause)
-      await sleep(pause)
+      const wait = 300 + Math.floor(Math.random() * 900)
+      pauses.push(wait)
+      await pause(wait)
       server.child.kill('SIGKILL')
       await server.exited
       server = await start()
     }
-    await sleep(300)
+    await pause(300)
     stopping = true
     await Promise.all(loops)
 

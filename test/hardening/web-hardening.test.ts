@@ -66,7 +66,7 @@ describe('security headers', () => {
     } finally {
       await browser.close()
     }
-  })
+  }, 60_000)
 
   it('marks every API answer, private conversations included, as not to be stored by caches', async () => {
     const client = await server.signIn()
