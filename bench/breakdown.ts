@@ -71,6 +71,7 @@ export async function measureCosts(
     send: async () => chat.sendMessage(await signedIn(), thread, { content: `Cost probe ${++sent}: still for sale?` }),
   }
   const costs: Record<string, Cost> = {}
+  let send: { statements: Captured[]; capturedId: number } | undefined
   try {
     for (const [name, call] of Object.entries(calls)) {
       captured = []
@@ -78,44 +79,60 @@ export async function measureCosts(
       const statements: Captured[] = captured
       captured = null
       const serviceMicros = await cpuMicrosPerCall(call, callsPerRound)
-      // A send is replayed in full, commit included: each replay's new message id takes the
-      // place of the captured one in the statements after its insert.
       const capturedId = name === 'send' ? (result as { message: { id: number } }).message.id : null
-      const prepared = statements.map(({ sql, parameters }) => ({ sql, statement: sqlite.prepare(sql), parameters }))
-      const replay = async () => {
-        let id = capturedId
-        for (const { sql, statement, parameters } of prepared) {
-          const values = capturedId === null ? parameters : parameters.map((value) => (value === capturedId ? id : value))
-          if (!statement.reader) statement.run(values)
-          else if (sql.startsWith('insert into "messages"')) id = (statement.get(values) as { id: number }).id
-          else statement.all(values)
-        }
-      }
-      costs[name] = { serviceMicros, sqlMicros: await cpuMicrosPerCall(replay, callsPerRound), statements: statements.length }
+      if (capturedId !== null) send = { statements, capturedId }
+      const replay = replayer(sqlite, statements, capturedId)
+      costs[name] = { serviceMicros, sqlMicros: await cpuMicrosPerCall(async () => replay(), callsPerRound), statements: statements.length }
     }
-    return { costs, checkpoint: await measureCheckpoint(sqlite, calls.send!) }
   } finally {
     await db.destroy()
   }
+  return { costs, checkpoint: measureCheckpoint(path, send!.statements, send!.capturedId) }
 }
 
-/** Sends until the WAL holds a checkpoint's worth of pages, then times the checkpoint. */
-async function measureCheckpoint(sqlite: SQLite.Database, send: () => Promise<unknown>): Promise<Checkpoint> {
-  sqlite.pragma('wal_checkpoint(TRUNCATE)')
-  sqlite.pragma('wal_autocheckpoint = 0')
-  let sends = 0
-  let pages = 0
-  while (pages < AUTOCHECKPOINT_PAGES) {
-    await send()
-    sends++
-    // A PASSIVE checkpoint would copy pages; the WAL file's size counts them without doing so.
-    pages = Math.floor(statSync(`${sqlite.name}-wal`).size / (sqlite.pragma('page_size', { simple: true }) as number))
+/**
+ * Runs captured statements again on better-sqlite3. A send is replayed in full, commit
+ * included: each replay's new message id takes the captured one's place after its insert.
+ */
+function replayer(sqlite: SQLite.Database, statements: Captured[], capturedId: number | null): () => void {
+  const prepared = statements.map(({ sql, parameters }) => ({ sql, statement: sqlite.prepare(sql), parameters }))
+  return () => {
+    let id = capturedId
+    for (const { sql, statement, parameters } of prepared) {
+      const values = capturedId === null ? parameters : parameters.map((value) => (value === capturedId ? id : value))
+      if (!statement.reader) statement.run(values)
+      else if (sql.startsWith('insert into "messages"')) id = (statement.get(values) as { id: number }).id
+      else statement.all(values)
+    }
   }
-  const started = performance.now()
-  sqlite.pragma('wal_checkpoint(TRUNCATE)')
-  const millis = performance.now() - started
-  sqlite.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`)
-  return { pages, sends, millis }
+}
+
+/**
+ * What SQLite does without the service's checkpoint worker: sends on a plain connection
+ * until the WAL holds a checkpoint's worth of pages, then the time of that checkpoint.
+ */
+function measureCheckpoint(path: string, statements: Captured[], capturedId: number): Checkpoint {
+  const sqlite = new SQLite(path)
+  try {
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma('wal_checkpoint(TRUNCATE)')
+    sqlite.pragma('wal_autocheckpoint = 0')
+    const send = replayer(sqlite, statements, capturedId)
+    const frameBytes = (sqlite.pragma('page_size', { simple: true }) as number) + 24
+    let sends = 0
+    let pages = 0
+    while (pages < AUTOCHECKPOINT_PAGES) {
+      send()
+      sends++
+      // The WAL's size counts its frames (a page and a 24-byte header each) without copying any.
+      pages = Math.floor(statSync(`${path}-wal`).size / frameBytes)
+    }
+    const started = performance.now()
+    sqlite.pragma('wal_checkpoint(TRUNCATE)')
+    return { pages, sends, millis: performance.now() - started }
+  } finally {
+    sqlite.close()
+  }
 }
 
 /** CPU µs of one wallet-signature verification (ECDSA secp256k1), the core of each sign-in. */

@@ -134,6 +134,7 @@ const report: Report = {
   fanout: [],
   fanoutSkipped: quick ? 'Quick run: the 10,000-subscriber and WebSocket fan-outs are skipped.' : null,
   costs: {},
+  checkpoint: null,
   verifyMicros: Number.NaN,
 }
 const started = Date.now()
@@ -205,12 +206,14 @@ try {
     log('where the time goes (in-process)')
     // A copy (the server has closed the file, so it is whole): the send probe writes to it.
     copyFileSync(join(dir, 'small.db'), join(dir, 'costs.db'))
-    report.costs = await measureCosts(join(dir, 'costs.db'), smallTargets[0]!, PLAN.costCalls)
+    ;({ costs: report.costs, checkpoint: report.checkpoint } = await measureCosts(join(dir, 'costs.db'), smallTargets[0]!, PLAN.costCalls))
     report.verifyMicros = await measureVerify(smallTargets[0]!, PLAN.costCalls)
     for (const [name, cost] of Object.entries(report.costs)) {
       log(`  ${name}: service ${Math.round(cost.serviceMicros)} µs, SQL ${Math.round(cost.sqlMicros)} µs (${cost.statements} statements)`)
     }
     log(`  signature verification: ${Math.round(report.verifyMicros)} µs`)
+    const { pages, sends, millis } = report.checkpoint
+    log(`  WAL checkpoint: ${pages} pages (${sends} sends) in ${millis.toFixed(1)} ms`)
   }
 } finally {
   for (const server of servers) await server.stop()

@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3'
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult } from 'kysely'
+import { BACKSTOP_PAGES, WalCheckpointer } from './wal-checkpointer.js'
 
 /** Distinct SQL texts kept prepared; the store has a few dozen, `in (…)` lists add some. */
 const STATEMENT_CACHE_SIZE = 500
@@ -7,8 +8,9 @@ const STATEMENT_CACHE_SIZE = 500
 /**
  * Kysely's SQLite dialect with a driver built for many small queries: each SQL text is
  * prepared once and reused (Kysely's own driver prepares on every execution, which costs
- * more than running most of our queries), and the one connection is handed over in FIFO
- * order instead of waking every waiter at each release.
+ * more than running most of our queries), the one connection is handed over in FIFO order
+ * instead of waking every waiter at each release, and a file database is checkpointed from
+ * a worker thread (see wal-checkpointer.ts).
  */
 export class CachingSqliteDialect extends SqliteDialect {
   readonly #database: SQLite.Database
@@ -28,13 +30,18 @@ class CachingSqliteDriver implements Driver {
   readonly #connection: CachingSqliteConnection
   readonly #waiting: Array<() => void> = []
   #busy = false
+  #checkpointer: WalCheckpointer | null = null
 
   constructor(database: SQLite.Database) {
     this.#database = database
     this.#connection = new CachingSqliteConnection(database)
   }
 
-  async init(): Promise<void> {}
+  async init(): Promise<void> {
+    if (this.#database.memory) return
+    this.#database.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`)
+    this.#checkpointer = new WalCheckpointer(this.#database.name)
+  }
 
   // SQLite has one connection: a transaction holds it across awaits, so others wait their turn.
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -62,6 +69,7 @@ class CachingSqliteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    await this.#checkpointer?.stop()
     this.#database.close()
   }
 }

@@ -228,6 +228,11 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
     await page.locator('.message-list .content', { hasText: /^Offer number 1$/ }).waitFor()
     expect(await bubbles(page).count()).toBe(120)
     await page.getByRole('button', { name: 'Load older messages' }).waitFor({ state: 'detached' })
+    // The open thread is marked read on the server, not just in the page.
+    const ownerApi = await server.signIn(ownerSigner)
+    await expect
+      .poll(async () => (await ownerApi.listThreads()).results.find((t) => t.uuid === thread.uuid)?.unread_count, { timeout: 10_000 })
+      .toBe(0)
   })
 
   it('shows a banner while offline, then resumes without losing a message', async () => {
@@ -255,7 +260,7 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
     const stranger = await server.signIn()
     await stranger.createThread({ participants: [stranger.address, ownerSigner.address], initial_message: 'Do you ship to Lisbon?' })
     await threadItem(page, 'Do you ship to Lisbon?').locator('.unread-badge').waitFor()
-    expect(await page.title()).toBe('(1) VFX Chat')
+    await expect.poll(() => page.title()).toBe('(1) VFX Chat')
 
     const phone = await browser.newContext({ viewport: { width: 360, height: 720 }, locale: 'en-US', timezoneId: 'UTC' })
     const small = await phone.newPage()
