@@ -229,8 +229,9 @@ moves less with neighbours than req/s and shows what each request costs.
 - Fan-out opens idle SSE or WebSocket streams spread over the 50 members of one thread, then
   posts messages one at a time and times each delivery from the POST to each stream; the
   bench process reads every stream itself, so at 10,000 streams its own reading is part of
-  the figure. RSS per stream is the server's VmRSS growth (\`/proc/<pid>/status\`) divided by
-  the streams opened, without forcing a garbage collection.
+  the figure. RSS per stream is the growth of a fresh server's VmRSS (\`/proc/<pid>/status\`)
+  over the streams opened, without forcing a garbage collection; memory the process already
+  holds is reused first, so the 10,000-stream figure is the telling one.
 - Options: \`--quick\` (under a minute: ${report.quick ? 'this run' : 'shorter runs, a 50,000-message big database, 1,000 SSE subscribers'}), \`--only=read,send,…\` (some
   scenarios; leaves this file alone), \`--profile\` (runs the service under \`--cpu-prof\` and prints
   its hottest functions).

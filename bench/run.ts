@@ -41,7 +41,7 @@ const PLAN: Plan = quick
       ceilingSeconds: 0.5,
       serviceWarmupSeconds: 1,
       warmupSeconds: 0.3,
-      costCalls: 50,
+      costCalls: 20,
       small: { threads: 1_000, messagesPerThread: 10 },
       big: { threads: 5_000, messagesPerThread: 10 },
       subscribers: [1_000],
@@ -53,7 +53,7 @@ const PLAN: Plan = quick
       ceilingSeconds: 3,
       serviceWarmupSeconds: 8,
       warmupSeconds: 2,
-      costCalls: 200,
+      costCalls: 60,
       small: { threads: 1_000, messagesPerThread: 10 },
       big: { threads: 100_000, messagesPerThread: 10 },
       subscribers: [1_000, 10_000],
@@ -145,12 +145,32 @@ try {
   const big = wanted('scale') ? await seedDataset('big', PLAN.big, users) : null
   report.big = big ? PLAN.big : null
 
+  // First, while the bench process is fresh (its own garbage would otherwise weigh on the
+  // figures), on a copy of the small database: the send probe writes to it.
+  if (wanted('costs')) {
+    log('where the time goes (in-process)')
+    copyFileSync(join(dir, 'small.db'), join(dir, 'costs.db'))
+    const user = users[0]!
+    ;({ costs: report.costs, checkpoint: report.checkpoint } = await measureCosts(
+      join(dir, 'costs.db'),
+      user,
+      small.threadsOf.get(user.address)![0]!,
+      PLAN.costCalls,
+    ))
+    report.verifyMicros = await measureVerify(user, PLAN.costCalls)
+    for (const [name, cost] of Object.entries(report.costs)) {
+      log(`  ${name}: service ${Math.round(cost.serviceMicros)} µs, SQL ${Math.round(cost.sqlMicros)} µs (${cost.statements} statements)`)
+    }
+    log(`  signature verification: ${Math.round(report.verifyMicros)} µs`)
+    const { pages, sends, millis } = report.checkpoint!
+    log(`  WAL checkpoint: ${pages} pages (${sends} sends) in ${millis.toFixed(1)} ms`)
+  }
+
   // All servers run side by side (an idle one costs nothing), so the measurements can
   // alternate between them: a scenario and its ceiling are taken minutes apart at most.
   const [ceiling, service, bigService] = await Promise.all([
     startChild({ entry: 'bench/ceiling-server.ts', env: {}, logFile: join(dir, 'ceiling.log') }),
-    // Streams per address and per IP raised for the fan-out crowd.
-    startService('small', { MAX_STREAMS_PER_ADDRESS: '10000', MAX_STREAMS_PER_IP: '1000000' }),
+    startService('small'),
     big ? startService('big') : null,
   ])
   servers.push(ceiling, service, ...(bigService ? [bigService] : []))
@@ -189,32 +209,25 @@ try {
     if (wanted(name)) report.requests.set(name, await paired(name, service, scenarios[name]))
   }
 
+  for (const server of servers.splice(0)) await server.stop()
+
   if (wanted('fanout')) {
     const streamTokens = users.map((user) => tokens.get(user)!)
     for (const kind of PLAN.streamKinds) {
       for (const subscribers of PLAN.subscribers) {
         log(`fan-out: ${kind}, ${subscribers.toLocaleString('en')} subscribers`)
-        const result: FanoutResult = await fanout(service, kind, streamTokens, small.groupThread, subscribers, PLAN.fanoutMessages)
+        // A fresh process each time (same database, same tokens): its RSS growth is the streams',
+        // not the refill of memory a previous scenario freed.
+        const server = await startService('small', { MAX_STREAMS_PER_ADDRESS: '10000', MAX_STREAMS_PER_IP: '1000000' })
+        servers.push(server)
+        const result: FanoutResult = await fanout(server, kind, streamTokens, small.groupThread, subscribers, PLAN.fanoutMessages)
+        await servers.pop()!.stop()
         log(`  p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ${result.missed} missed, ${(result.rssPerStream / 1024).toFixed(1)} KB RSS per stream`)
         report.fanout.push(result)
       }
     }
   }
-  for (const server of servers.splice(0)) await server.stop()
 
-  if (wanted('costs')) {
-    log('where the time goes (in-process)')
-    // A copy (the server has closed the file, so it is whole): the send probe writes to it.
-    copyFileSync(join(dir, 'small.db'), join(dir, 'costs.db'))
-    ;({ costs: report.costs, checkpoint: report.checkpoint } = await measureCosts(join(dir, 'costs.db'), smallTargets[0]!, PLAN.costCalls))
-    report.verifyMicros = await measureVerify(smallTargets[0]!, PLAN.costCalls)
-    for (const [name, cost] of Object.entries(report.costs)) {
-      log(`  ${name}: service ${Math.round(cost.serviceMicros)} µs, SQL ${Math.round(cost.sqlMicros)} µs (${cost.statements} statements)`)
-    }
-    log(`  signature verification: ${Math.round(report.verifyMicros)} µs`)
-    const { pages, sends, millis } = report.checkpoint
-    log(`  WAL checkpoint: ${pages} pages (${sends} sends) in ${millis.toFixed(1)} ms`)
-  }
 } finally {
   for (const server of servers) await server.stop()
   rmSync(dir, { recursive: true, force: true })

@@ -688,19 +688,9 @@ async function countUnread(db: Db, threadId: number, address: string, afterId: n
   return Number(count)
 }
 
-function toThreadRecord(row: {
-  id: number
-  uuid: string
-  shop_id: number | null
-  created_at: string
-  updated_at: string
-  last_message: string | null
-  last_message_id: number | null
-  unread_count: number
-  shop_ref: number | null
-  shop_name: string | null
-  shop_url: string | null
-}): ThreadRecord {
+function toThreadRecord(
+  row: Omit<ThreadRecord, 'shop'> & { shop_ref: number | null; shop_name: string | null; shop_url: string | null },
+): ThreadRecord {
   const { shop_ref, shop_name, shop_url, ...thread } = row
   const shop = shop_ref === null ? null : { id: shop_ref, name: shop_name ?? '', url: shop_url ?? '' }
   return { ...thread, shop }
