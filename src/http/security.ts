@@ -64,7 +64,8 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
     if (!request.raw.complete) reply.header('connection', 'close')
   })
   const slots = new StreamSlots(app.config)
-  // After the route's own sign-in; a WebSocket that signs in by frame counts by IP only.
+  app.decorate('streamSlots', slots)
+  // After the route's own sign-in; a WebSocket that signs in by frame adds its address then.
   app.addHook('preHandler', async (request, reply) => {
     if (!STREAM_ROUTES.has(request.routeOptions.url ?? '')) return
     const release = slots.acquire((request.caller as string | undefined) ?? null, request.ip)

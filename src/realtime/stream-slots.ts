@@ -32,13 +32,30 @@ export class StreamSlots {
     if (full || (this.#byIp.get(ip) ?? 0) >= this.#perIp) throw new RateLimited(RETRY_AFTER_SECONDS)
     if (address !== null) increment(this.#byAddress, address, 1)
     increment(this.#byIp, ip, 1)
-    let released = false
-    return () => {
-      if (released) return
-      released = true
+    return once(() => {
       if (address !== null) increment(this.#byAddress, address, -1)
       increment(this.#byIp, ip, -1)
-    }
+    })
+  }
+
+  /**
+   * Counts a stream against an address learnt after it opened (a WebSocket that signs in by
+   * its first frame already holds an IP slot). Throws RateLimited when the address is full.
+   */
+  acquireAddress(address: string): () => void {
+    if ((this.#byAddress.get(address) ?? 0) >= this.#perAddress) throw new RateLimited(RETRY_AFTER_SECONDS)
+    increment(this.#byAddress, address, 1)
+    return once(() => increment(this.#byAddress, address, -1))
+  }
+}
+
+/** A release that takes effect once however often it is called. */
+function once(release: () => void): () => void {
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    release()
   }
 }
 

@@ -3,9 +3,12 @@ import { Unauthorized } from '../domain/errors.js'
 import type { AuthService } from '../service/auth-service.js'
 import { clientFrame, frameObject } from './client-frame.js'
 import type { StreamContext } from './stream-connection.js'
+import type { StreamSlots } from './stream-slots.js'
 import { UNAUTHORIZED, WsStream } from './ws-stream.js'
 
 const SIGN_IN_TIMEOUT_MS = 10_000
+/** Close code for a stream over MAX_STREAMS_PER_ADDRESS: 4000 + the HTTP status, like 4401. */
+export const TOO_MANY_STREAMS = 4429
 /** Frames a client may send before its sign-in is checked (auth then resume, typically). */
 const MAX_EARLY_FRAMES = 16
 
@@ -24,7 +27,7 @@ export function acceptWebSocket(
   headerToken: string | undefined,
   auth: AuthService,
   context: StreamContext,
-  afterId?: number,
+  options: { afterId?: number; slots?: StreamSlots } = {},
 ): void {
   let stream: WsStream | undefined
   let signingIn = false
@@ -51,7 +54,16 @@ export function acceptWebSocket(
       const session = await auth.authenticate(token)
       clearTimeout(timeout)
       if (socket.readyState !== socket.OPEN) return
-      stream = WsStream.open(socket, context, { address: session.address, token, expiresAt: session.expiresAt }, afterId)
+      // Signed in by frame: only now is the address known, so only now can it count (an
+      // upgrade with a bearer header was counted before it opened).
+      if (headerToken === undefined && options.slots) {
+        try {
+          socket.once('close', options.slots.acquireAddress(session.address))
+        } catch {
+          return socket.close(TOO_MANY_STREAMS, 'Too many open streams for this address.')
+        }
+      }
+      stream = WsStream.open(socket, context, { address: session.address, token, expiresAt: session.expiresAt }, options.afterId)
       for (const [data, isBinary] of early.splice(0)) stream.receive(data, isBinary)
     } catch (error) {
       if (error instanceof Unauthorized) return socket.close(UNAUTHORIZED, 'Invalid or expired token.')

@@ -179,6 +179,33 @@ describe('open stream caps (MAX_STREAMS_PER_ADDRESS, MAX_STREAMS_PER_IP)', () =>
     }
   })
 
+  it('counts a WebSocket signed in by its first frame against its address, closing it with 4429 when full', async () => {
+    const capped = await startTestServer({ MAX_STREAMS_PER_ADDRESS: '1', MAX_STREAMS_PER_IP: '10' })
+    try {
+      const user = await capped.signIn()
+      const first = await openWs(capped.url)
+      first.send({ type: 'auth', token: user.token })
+      // Frames are handled only after sign-in: the answer to this one means it is signed in.
+      first.send({ type: 'typing', thread_uuid: '00000000-0000-4000-8000-000000000000' })
+      await first.frames.until((frames) => frames.some((frame) => frame.type === 'error'))
+      const refused = await openSse(capped.url, { token: user.token! })
+      expect(refused.response.statusCode).toBe(429)
+      const second = await openWs(capped.url)
+      second.send({ type: 'auth', token: user.token })
+      expect(await second.closed).toBe(4429)
+      first.socket.close()
+      await first.closed
+      const third = await eventually(async () => {
+        const stream = await openSse(capped.url, { token: user.token! })
+        if (stream.response.statusCode !== 200) throw new Error(`status ${stream.response.statusCode}`)
+        return stream
+      })
+      third.close()
+    } finally {
+      await capped.destroy()
+    }
+  })
+
   it('frees a slot when its stream closes, once however often release is called', () => {
     const slots = new StreamSlots({ maxStreamsPerAddress: 1, maxStreamsPerIp: 10 })
     const release = slots.acquire(alice, '10.0.0.1')

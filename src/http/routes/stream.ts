@@ -48,7 +48,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } catch {
         return socket.close(UNAUTHORIZED, 'Invalid Authorization header.')
       }
-      acceptWebSocket(socket, token, app.auth, context, request.query.after_id)
+      acceptWebSocket(socket, token, app.auth, context, { afterId: request.query.after_id, slots: app.streamSlots })
     },
   })
 }
