@@ -45,7 +45,7 @@ export async function startServer(config: Config): Promise<Server> {
   const app = await buildApp(config, { auth, chat, shops: new ShopService(store), streams, ready: () => store.ping() })
 
   const housekeeping = setInterval(() => {
-    sendLimiter?.sweep(Date.now())
+    chat.sweepLimiters(Date.now())
     auth.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, 'purging expired sessions failed'))
   }, HOUSEKEEPING_MS)
   housekeeping.unref()

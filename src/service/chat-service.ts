@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { isValidAddress, type Network } from '../domain/address.js'
 import { Forbidden, Invalid, NotFound, RateLimited } from '../domain/errors.js'
 import { checkContent, checkParticipantCount, isRead, isUuid, threadKey, withShopOwner } from '../domain/thread.js'
-import type { TokenBuckets } from '../domain/token-bucket.js'
+import { TokenBuckets } from '../domain/token-bucket.js'
 import type { EventBus } from '../realtime/events.js'
 import type { ChatStore, MessageRecord, NewMessagesFilter, Participant, ThreadListFilter, ThreadRecord } from '../store/chat-store.js'
 import type { MessageView, ThreadDetailView, ThreadView } from './views.js'
@@ -28,6 +28,9 @@ export interface ThreadPatch {
 }
 
 const DETAIL_MESSAGES = 100
+/** Typing notices per second per address, and their burst: more carry no news, only load. */
+const TYPING_PER_SECOND = 1
+const TYPING_BURST = 3
 
 /**
  * The chat rules of API.md §3–§4 over the store: who may see and change a thread, what a
@@ -38,6 +41,7 @@ export class ChatService {
   readonly #store: ChatStore
   readonly #bus: EventBus
   readonly #options: ChatServiceOptions
+  readonly #typingLimiter = new TokenBuckets(TYPING_PER_SECOND, TYPING_BURST)
 
   constructor(store: ChatStore, bus: EventBus, options: ChatServiceOptions) {
     this.#store = store
@@ -175,11 +179,18 @@ export class ChatService {
     return this.#viewsOf(await this.#store.messagesAfter(caller, afterId, limit))
   }
 
-  /** Relays a typing notice to the other participants; never stored. */
+  /** Relays a typing notice to the other participants; never stored, and past the limit dropped. */
   async typing(caller: string, uuid: string): Promise<void> {
+    if (this.#typingLimiter.take(caller, Date.now()) > 0) return
     const thread = await this.#visibleThread(caller, uuid)
     const others = (await this.#participantsOf(thread)).map((p) => p.address).filter((a) => a !== caller)
     this.#bus.publish({ type: 'typing', recipients: others, data: { uuid, address: caller } })
+  }
+
+  /** Forgets limiter state of addresses that have been quiet, so memory follows active ones. */
+  sweepLimiters(nowMs: number): void {
+    this.#options.sendLimiter?.sweep(nowMs)
+    this.#typingLimiter.sweep(nowMs)
   }
 
   /** The addresses of a thread the caller can see; used by streams to route events. */

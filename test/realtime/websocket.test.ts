@@ -78,6 +78,21 @@ describe('GET /api/chat/ws/', () => {
     sellerWs.socket.close()
   })
 
+  it('relays at most a burst of typing notices from one flooding address', async () => {
+    const { buyer, seller, thread } = await pair()
+    const buyerWs = await openWs(server.url, { token: buyer.token! })
+    const sellerWs = await openWs(server.url, { token: seller.token! })
+    for (let i = 0; i < 20; i++) buyerWs.send({ type: 'typing', thread_uuid: thread.uuid })
+    // Frames are handled in order: once this message arrives, every typing frame was handled.
+    buyerWs.send({ type: 'send', thread_uuid: thread.uuid, content: 'done typing', client_id: 'after-typing' })
+    const frames = await sellerWs.frames.until((all) => all.some((frame) => frame.type === 'message'))
+    const typing = frames.filter((frame) => frame.type === 'typing').length
+    expect(typing).toBeGreaterThanOrEqual(1)
+    expect(typing).toBeLessThanOrEqual(4)
+    buyerWs.socket.close()
+    sellerWs.socket.close()
+  })
+
   it('answers bad frames with error frames in the contract shape and stays open', async () => {
     const { buyer, thread } = await pair()
     const outsider = await server.signIn()
