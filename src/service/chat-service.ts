@@ -116,7 +116,7 @@ export class ChatService {
   async deleteThread(caller: string, uuid: string): Promise<void> {
     const thread = await this.#visibleThread(caller, uuid)
     await this.#store.hideThread(thread.id, caller)
-    this.#bus.publish({ type: 'thread', recipients: [caller], data: { uuid, action: 'deleted' } })
+    this.#bus.publish({ type: 'thread', recipients: [caller], data: { uuid: thread.uuid, action: 'deleted' } })
   }
 
   async lookup(caller: string, requested: string[], shopId: number | null) {
@@ -165,7 +165,7 @@ export class ChatService {
       throw new Invalid('up_to', 'Not a message of this thread.')
     }
     const marker = await this.#markRead(thread, caller, upTo ?? thread.last_message_id ?? 0)
-    return { uuid, last_read_id: marker.last_read_id, unread_count: marker.unread_count }
+    return { uuid: thread.uuid, last_read_id: marker.last_read_id, unread_count: marker.unread_count }
   }
 
   async newMessages(caller: string, address: string | undefined, filter: NewMessagesFilter, limit: number) {
@@ -184,19 +184,13 @@ export class ChatService {
     if (this.#typingLimiter.take(caller, Date.now()) > 0) return
     const thread = await this.#visibleThread(caller, uuid)
     const others = (await this.#participantsOf(thread)).map((p) => p.address).filter((a) => a !== caller)
-    this.#bus.publish({ type: 'typing', recipients: others, data: { uuid, address: caller } })
+    this.#bus.publish({ type: 'typing', recipients: others, data: { uuid: thread.uuid, address: caller } })
   }
 
   /** Forgets limiter state of addresses that have been quiet, so memory follows active ones. */
   sweepLimiters(nowMs: number): void {
     this.#options.sendLimiter?.sweep(nowMs)
     this.#typingLimiter.sweep(nowMs)
-  }
-
-  /** The addresses of a thread the caller can see; used by streams to route events. */
-  async participantAddresses(caller: string, uuid: string): Promise<string[]> {
-    const thread = await this.#visibleThread(caller, uuid)
-    return (await this.#participantsOf(thread)).map((p) => p.address)
   }
 
   async #append(thread: ThreadRecord, sender: string, content: string, clientId: string | null) {
