@@ -1,13 +1,13 @@
 import { statSync } from 'node:fs'
 import SQLite from 'better-sqlite3'
 import { Kysely } from 'kysely'
-import { verifySignature } from '../src/domain/signature.js'
-import { InProcessBus } from '../src/realtime/in-process-bus.js'
-import { AuthService } from '../src/service/auth-service.js'
-import { ChatService } from '../src/service/chat-service.js'
-import { ChatStore } from '../src/store/chat-store.js'
-import type { Database } from '../src/store/schema.js'
-import { CachingSqliteDialect } from '../src/store/sqlite-driver.js'
+import { verifySignature } from '../src/core/vfx/signature.js'
+import { InProcessBus } from '../src/core/bus/in-process-bus.js'
+import { systemClock } from '../src/core/clock.js'
+import { AuthRepository, AuthService } from '../src/features/auth/index.js'
+import { ChatService, MessageRepository, ThreadRepository } from '../src/features/chat/index.js'
+import { ShopRepository, ShopService } from '../src/features/shops/index.js'
+import { CachingSqliteDialect } from '../src/core/database/sqlite-driver.js'
 import type { BenchUser } from './users.js'
 
 /** Where a request's server time goes, measured in the bench process without HTTP. */
@@ -54,15 +54,23 @@ export async function measureCosts(
   const sqlite = new SQLite(path)
   sqlite.pragma('synchronous = NORMAL')
   let captured: Captured[] | null = null
-  const db = new Kysely<Database>({
+  const db = new Kysely<object>({
     dialect: new CachingSqliteDialect(sqlite),
     log: (event) => {
       if (event.level === 'query') captured?.push({ sql: event.query.sql, parameters: event.query.parameters })
     },
   })
-  const store = new ChatStore(db)
-  const auth = new AuthService(store, { network: 'mainnet', tokenTtl: 86_400 })
-  const chat = new ChatService(store, new InProcessBus(), { network: 'mainnet', maxMessageLength: 4000, sendLimiter: null })
+  const clock = systemClock
+  const auth = new AuthService(new AuthRepository(db), { network: 'mainnet', tokenTtl: 86_400, clock })
+  const chat = new ChatService(
+    {
+      threads: new ThreadRepository(db),
+      messages: new MessageRepository(db, async () => {}),
+      shops: new ShopService(new ShopRepository(db), clock),
+      bus: new InProcessBus(),
+    },
+    { network: 'mainnet', maxMessageLength: 4000, sendLimiter: null, clock },
+  )
   const { message } = await auth.challenge(user.address)
   const { token } = await auth.issueToken(user.address, message, user.sign(message))
   const signedIn = async () => (await auth.authenticate(token)).address

@@ -45,16 +45,6 @@ const P99_MS = 20
 const SCALE_RATIO = 1.5
 const RSS_PER_STREAM = 20 * 1024
 
-const REQUEST_PATHS: Record<string, string> = {
-  ceiling: '`GET /` on a bare Fastify process',
-  read: '`GET /api/chat/{uuid}/message/?page_size=20`',
-  list: '`GET /api/chat/?page_size=20`',
-  'new-messages': '`GET /api/chat/new-messages/` (unread)',
-  detail: '`GET /api/chat/{uuid}/` (latest 100)',
-  send: '`POST /api/chat/{uuid}/message/`',
-  signin: '`POST /api/auth/challenge/` + `POST /api/auth/token/`',
-}
-
 const number = (value: number, digits = 0) =>
   Number.isFinite(value) ? value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–'
 const percent = (value: number) => `${number(value * 100)} %`
@@ -272,12 +262,12 @@ ${whyMisses(report)}
 ## What was done for speed
 
 - **Prepared statements.** Kysely's SQLite driver prepares every statement on every call,
-  which costs more than running most of ours. The service's driver (\`src/store/sqlite-driver.ts\`)
+  which costs more than running most of ours. The service's driver (\`src/core/database/sqlite-driver.ts\`)
   keeps each SQL text prepared and hands the single connection over in FIFO order.
 - **Queries compiled once.** Kysely rebuilds and recompiles a query on every call; the hottest
   queries (token lookup, the thread as the caller sees it, pages of messages and threads,
   participants, new messages, every statement of a send) are compiled once and run with new
-  values (\`src/store/prepared.ts\`). The SQL is still built with Kysely and compiled by the
+  values (\`src/core/database/prepared.ts\`). The SQL is still built with Kysely and compiled by the
   database's own dialect, so it stays the same on SQLite and PostgreSQL.
 - **Fewer statements per send.** One UPDATE … RETURNING moves every participant's marker and
   unread count and returns the participants, which the service no longer reads again.
@@ -288,9 +278,9 @@ ${whyMisses(report)}
 - **Security headers worked out once.** \`@fastify/helmet\` rebuilt helmet's middleware on
   every request; measured on a bare Fastify, that added 29 µs to a 38 µs request, more than
   any other plugin (logging added 17, metrics 6). The same headers are now computed once at
-  start-up and set with one call (\`src/http/security.ts\`).
+  start-up and set with one call (\`src/core/http/security.ts\`).
 - **One log line per request.** Fastify logs two lines per request by default ("incoming
-  request", "request completed"); \`src/http/request-log.ts\` writes one, at completion, with
+  request", "request completed"); \`src/core/http/request-log.ts\` writes one, at completion, with
   the fields of both (streams, which may never complete, are also logged as they open). The
   bench keeps \`LOG_LEVEL=info\`, the production default, rather than silencing the log.
 - **The token lookup stays a database read** (now a prepared statement, a few µs): a token
@@ -340,7 +330,7 @@ function whyMisses(report: Report): string {
         '`synchronous=NORMAL` the commit itself does not wait for the disk. Left to itself, SQLite copies the WAL into ' +
         `the database inside the commit that takes it past 1,000 pages, fsync included: here ${number(pages)} pages ` +
         `after ${number(sends)} sends took ${number(millis, 1)} ms of a stopped event loop. The service now does that copy ` +
-        'from a worker thread (`src/store/wal-checkpointer.ts`), so no request waits for it; what remains is the ' +
+        'from a worker thread (`src/core/database/wal-checkpointer.ts`), so no request waits for it; what remains is the ' +
         'statements, the WAL appends and the HTTP layer.',
     )
   }

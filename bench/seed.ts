@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import SQLite from 'better-sqlite3'
-import { addressFromPublicKey } from '../src/domain/address.js'
-import { threadKey } from '../src/domain/thread.js'
-import { openDatabase } from '../src/store/database.js'
+import { addressFromPublicKey } from '../src/core/vfx/address.js'
+import { threadKey } from '../src/features/chat/thread-rules.js'
+import { openDatabase } from '../src/core/database/database.js'
+import { MIGRATIONS } from '../src/server.js'
 
 export interface Dataset {
   threads: number
@@ -39,7 +40,7 @@ export async function seed(
   holders: readonly string[],
   progress: (done: number, total: number) => void,
 ): Promise<Seeded> {
-  const { db } = await openDatabase(`sqlite:${path}`)
+  const { db } = await openDatabase(`sqlite:${path}`, MIGRATIONS)
   await db.destroy()
 
   const addressCount = Math.max(holders.length * 2, Math.ceil((dataset.threads * 2) / THREADS_PER_ADDRESS))

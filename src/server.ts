@@ -1,51 +1,93 @@
 import type { FastifyInstance } from 'fastify'
-import type { Config } from './config.js'
-import { TokenBuckets } from './domain/token-bucket.js'
-import { buildApp } from './http/app.js'
-import type { EventBus } from './realtime/events.js'
-import { InProcessBus } from './realtime/in-process-bus.js'
-import { RedisBus } from './realtime/redis-bus.js'
-import { StreamHub } from './realtime/stream-hub.js'
-import { AuthService } from './service/auth-service.js'
-import { ChatService } from './service/chat-service.js'
-import { ShopService } from './service/shop-service.js'
-import { ChatStore } from './store/chat-store.js'
-import { openDatabase } from './store/database.js'
+import type { EventBus } from './core/bus/event-bus.js'
+import { InProcessBus } from './core/bus/in-process-bus.js'
+import { RedisBus } from './core/bus/redis-bus.js'
+import { systemClock, type Clock } from './core/clock.js'
+import type { Config } from './core/config.js'
+import { baselineMigrations } from './core/database/baseline-migrations.js'
+import { openDatabase } from './core/database/database.js'
+import type { Migrations } from './core/database/migrations.js'
+import { buildApp } from './core/http/app.js'
+import { StreamHub } from './core/realtime/stream-hub.js'
+import { TokenBuckets } from './core/token-bucket.js'
+import { AuthRepository, authRoutes, AuthService, type AuthTables } from './features/auth/index.js'
+import {
+  ChatService,
+  Message,
+  MessageRepository,
+  messageRoutes,
+  Thread,
+  ThreadDetail,
+  ThreadRepository,
+  threadRoutes,
+  type ChatTables,
+} from './features/chat/index.js'
+import { Shop, ShopRepository, shopRoutes, ShopService, type ShopTables } from './features/shops/index.js'
+import { streamRoutes } from './features/streams/index.js'
+
+/** Every feature's migrations, in the order their tables depend on each other. */
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations]
+
+/** All the service's tables, for tools and tests that look at the database as a whole. */
+export type Tables = AuthTables & ShopTables & ChatTables
 
 export interface Server {
   readonly app: FastifyInstance
-  readonly store: ChatStore
   readonly bus: EventBus
+  readonly chat: ChatService
   /** Base URL it listens on, e.g. http://127.0.0.1:8000 */
   readonly url: string
   close(): Promise<void>
 }
 
+export interface ServerParts {
+  /** Where every rule takes the time from; the system clock unless a test moves time itself. */
+  clock?: Clock
+}
+
 const HOUSEKEEPING_MS = 60_000
 
 /**
- * Opens the database, wires store, bus and services into the HTTP app and listens.
+ * The composition root: opens the database, builds each feature's repository and service,
+ * registers their routes on the HTTP app, and listens. A new feature is one more block here.
  *
  * ```ts
  * const server = await startServer(loadConfig())
  * ```
  */
-export async function startServer(config: Config): Promise<Server> {
-  const { db, orderMessages } = await openDatabase(config.databaseUrl)
-  const store = new ChatStore(db, orderMessages)
+export async function startServer(config: Config, parts: ServerParts = {}): Promise<Server> {
+  const clock = parts.clock ?? systemClock
+  const { db, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
-  const sendLimiter = config.rateLimitSend > 0 ? new TokenBuckets(config.rateLimitSend, config.rateLimitSendBurst) : null
-  const auth = new AuthService(store, { network: config.network, tokenTtl: config.tokenTtl })
-  const chat = new ChatService(store, bus, {
-    network: config.network,
-    maxMessageLength: config.maxMessageLength,
-    sendLimiter,
-  })
+  const threads = new ThreadRepository(db)
+
+  const auth = new AuthService(new AuthRepository(db), { network: config.network, tokenTtl: config.tokenTtl, clock })
+  const shops = new ShopService(new ShopRepository(db), clock)
+  const chat = new ChatService(
+    { threads, messages: new MessageRepository(db, orderMessages), shops, bus },
+    {
+      network: config.network,
+      maxMessageLength: config.maxMessageLength,
+      sendLimiter: config.rateLimitSend > 0 ? new TokenBuckets(config.rateLimitSend, config.rateLimitSendBurst) : null,
+      clock,
+    },
+  )
   const streams = new StreamHub(bus)
-  const app = await buildApp(config, { auth, chat, shops: new ShopService(store), streams, ready: () => store.ping() })
+  const app = await buildApp(config, {
+    authenticator: (token) => auth.authenticate(token),
+    streams,
+    ready: () => threads.ping(),
+    features: [
+      { routes: authRoutes(auth) },
+      { routes: shopRoutes(shops), schemas: [Shop] },
+      { routes: threadRoutes(chat), schemas: [Message, Thread, ThreadDetail] },
+      { routes: messageRoutes(chat) },
+      { routes: streamRoutes(chat, clock) },
+    ],
+  })
 
   const housekeeping = setInterval(() => {
-    chat.sweepLimiters(Date.now())
+    chat.sweepLimiters(clock.now())
     auth.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, 'purging expired sessions failed'))
   }, HOUSEKEEPING_MS)
   housekeeping.unref()
@@ -69,5 +111,5 @@ export async function startServer(config: Config): Promise<Server> {
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  return { app, store, bus, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
+  return { app, bus, chat, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
 }

@@ -1,19 +1,16 @@
-import type { MessageView, ShopView, ThreadDetailView, ThreadView } from '../service/views.js'
+import type { Challenge, Session } from '../features/auth/index.js'
+import type { Message, Thread, ThreadDetail } from '../features/chat/index.js'
+import type { Shop } from '../features/shops/index.js'
 import type { VfxSigner } from './signer.js'
 
-export type { MessageView, ShopView, ThreadDetailView, ThreadView }
+// The server's own schemas are the one definition of every shape the API answers with.
+export type { Challenge, Message, Session, Shop, Thread, ThreadDetail }
 
 export interface Page<T> {
   count: number
   next: string | null
   previous: string | null
   results: T[]
-}
-
-export interface Session {
-  token: string
-  address: string
-  expires_at: string
 }
 
 /** A non-2xx answer: `status` and the contract's error body (`{detail}` or `{field: [...]}`). */
@@ -30,7 +27,7 @@ export class ApiError extends Error {
 type Query = Record<string, string | number | boolean | undefined>
 
 /**
- * A typed client of the vfx-chat HTTP API (API.md), for Node and browsers. Tests, the web
+ * A typed client of the vfx-chat HTTP API (docs/api.md), for Node and browsers. Tests, the web
  * client and integrators use the same code.
  *
  * ```ts
@@ -52,7 +49,7 @@ export class VfxChatClient {
   // ---- sign-in ----
 
   challenge(address: string) {
-    return this.request<{ address: string; message: string; expires_at: string }>('POST', '/api/auth/challenge/', {
+    return this.request<Challenge>('POST', '/api/auth/challenge/', {
       body: { address },
     })
   }
@@ -79,21 +76,21 @@ export class VfxChatClient {
   // ---- threads ----
 
   listThreads(query: { page?: number; page_size?: number; shop_id?: number; shop_url?: string; address?: string } = {}) {
-    return this.request<Page<ThreadView>>('GET', '/api/chat/', { query })
+    return this.request<Page<Thread>>('GET', '/api/chat/', { query })
   }
 
   /** Creates the thread or returns the existing one; `created` tells which (201 or 200). */
   async createThread(body: { participants: string[]; shop_id?: number | null; initial_message?: string }) {
-    const { status, body: thread } = await this.exchange<ThreadDetailView>('POST', '/api/chat/', { body })
+    const { status, body: thread } = await this.exchange<ThreadDetail>('POST', '/api/chat/', { body })
     return { thread, created: status === 201 }
   }
 
   getThread(uuid: string) {
-    return this.request<ThreadDetailView>('GET', `/api/chat/${encodeURIComponent(uuid)}/`)
+    return this.request<ThreadDetail>('GET', `/api/chat/${encodeURIComponent(uuid)}/`)
   }
 
   updateThread(uuid: string, body: { is_read?: boolean; shop_id?: number | null; participants?: string[] }) {
-    return this.request<ThreadDetailView>('PATCH', `/api/chat/${encodeURIComponent(uuid)}/`, { body })
+    return this.request<ThreadDetail>('PATCH', `/api/chat/${encodeURIComponent(uuid)}/`, { body })
   }
 
   deleteThread(uuid: string) {
@@ -111,12 +108,12 @@ export class VfxChatClient {
   // ---- messages ----
 
   listMessages(uuid: string, query: { page?: number; page_size?: number; after?: number; before?: number; limit?: number } = {}) {
-    return this.request<Page<MessageView>>('GET', `/api/chat/${encodeURIComponent(uuid)}/message/`, { query })
+    return this.request<Page<Message>>('GET', `/api/chat/${encodeURIComponent(uuid)}/message/`, { query })
   }
 
   /** Sends a message; `created` is false when `client_id` matched an earlier send (200). */
   async sendMessage(uuid: string, body: { content: string; client_id?: string; sender?: string }) {
-    const { status, body: message } = await this.exchange<MessageView>('POST', `/api/chat/${encodeURIComponent(uuid)}/message/`, {
+    const { status, body: message } = await this.exchange<Message>('POST', `/api/chat/${encodeURIComponent(uuid)}/message/`, {
       body,
     })
     return { message, created: status === 201 }
@@ -131,7 +128,7 @@ export class VfxChatClient {
   }
 
   newMessages(query: { address?: string; since?: string; after_id?: number; limit?: number; wait?: number } = {}) {
-    return this.request<{ count: number; next: string | null; results: MessageView[] }>('GET', '/api/chat/new-messages/', {
+    return this.request<{ count: number; next: string | null; results: Message[] }>('GET', '/api/chat/new-messages/', {
       query,
     })
   }
@@ -139,19 +136,19 @@ export class VfxChatClient {
   // ---- shops ----
 
   listShops(query: { page?: number; page_size?: number; search?: string } = {}) {
-    return this.request<Page<ShopView>>('GET', '/api/shop/', { query })
+    return this.request<Page<Shop>>('GET', '/api/shop/', { query })
   }
 
   createShop(body: { name: string; url: string }) {
-    return this.request<ShopView>('POST', '/api/shop/', { body })
+    return this.request<Shop>('POST', '/api/shop/', { body })
   }
 
   getShop(id: number) {
-    return this.request<ShopView>('GET', `/api/shop/${id}/`)
+    return this.request<Shop>('GET', `/api/shop/${id}/`)
   }
 
   updateShop(id: number, body: { name?: string; url?: string }) {
-    return this.request<ShopView>('PATCH', `/api/shop/${id}/`, { body })
+    return this.request<Shop>('PATCH', `/api/shop/${id}/`, { body })
   }
 
   deleteShop(id: number) {

@@ -1,7 +1,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { base58, base64 } from '@scure/base';
-import { addressFromPublicKey, type AddressKind, type Network } from '../domain/address.js';
+import { addressFromPublicKey, type AddressKind, type Network } from '../core/vfx/address.js';
 
 export interface SignerOptions {
   kind?: AddressKind;

@@ -1,27 +1,12 @@
-import type { MessageView } from '../service/views.js'
+import type { Message, ReadEvent, ThreadEvent, TypingEvent } from '../features/chat/index.js'
+
+export type { ReadEvent, ThreadEvent, TypingEvent }
 import { EventStreamParser } from './event-stream.js'
 
-export interface ReadEvent {
-  uuid: string
-  address: string
-  last_read_id: number
-}
-
-export interface ThreadEvent {
-  uuid: string
-  action: 'created' | 'updated' | 'deleted'
-}
-
-export interface TypingEvent {
-  uuid: string
-  address: string
-}
-
-/** `live`: connected; `reconnecting`: waiting to resume; `closed`: stopped for good. */
 export type StreamStatus = 'live' | 'reconnecting' | 'closed'
 
 export interface StreamHandlers {
-  message?(message: MessageView): void
+  message?(message: Message): void
   read?(event: ReadEvent): void
   thread?(event: ThreadEvent): void
   typing?(event: TypingEvent): void
@@ -72,8 +57,8 @@ export function subscribe(baseUrl: string, token: string, handlers: StreamHandle
   const dispatch = (type: string, data: string) => {
     const payload: unknown = JSON.parse(data)
     if (type === 'message') {
-      lastId = (payload as MessageView).id
-      handlers.message?.(payload as MessageView)
+      lastId = (payload as Message).id
+      handlers.message?.(payload as Message)
     } else if (type === 'read') handlers.read?.(payload as ReadEvent)
     else if (type === 'thread') handlers.thread?.(payload as ThreadEvent)
     else if (type === 'typing') handlers.typing?.(payload as TypingEvent)

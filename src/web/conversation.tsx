@@ -1,6 +1,6 @@
 import { Fragment } from 'preact'
 import { useLayoutEffect, useRef } from 'preact/hooks'
-import type { MessageView } from '../sdk/client.js'
+import type { Message } from '../sdk/client.js'
 import { Address, Avatar } from './address.js'
 import { Composer } from './composer.js'
 import { clockTime, dayLabel, fullTime, shortAddress } from './format.js'
@@ -121,7 +121,7 @@ export function Conversation({ client, live, uuid, config, typing, onSeen }: Pro
   )
 }
 
-function Bubble({ message, mine, group }: { message: MessageView; mine: boolean; group: boolean }) {
+function Bubble({ message, mine, group }: { message: Message; mine: boolean; group: boolean }) {
   return (
     <li class={`bubble-row ${mine ? 'mine' : 'theirs'}`} data-id={message.id}>
       <div class="bubble">

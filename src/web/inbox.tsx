@@ -1,4 +1,4 @@
-import type { ThreadView } from '../sdk/client.js'
+import type { Thread } from '../sdk/client.js'
 import { Avatar, CopyButton } from './address.js'
 import { fullTime, relativeTime, shortAddress } from './format.js'
 import type { Inbox as InboxState } from './use-inbox.js'
@@ -12,7 +12,7 @@ interface Props {
   now: number
 }
 
-export function others(thread: ThreadView, me: string): string[] {
+export function others(thread: Thread, me: string): string[] {
   const rest = thread.participants.filter((address) => address !== me)
   return rest.length > 0 ? rest : [me]
 }
@@ -47,7 +47,7 @@ export function Inbox({ inbox, me, openUuid, typing, now }: Props) {
   )
 }
 
-function ThreadItem({ thread, me, open, typing, now }: { thread: ThreadView; me: string; open: boolean; typing?: readonly string[]; now: number }) {
+function ThreadItem({ thread, me, open, typing, now }: { thread: Thread; me: string; open: boolean; typing?: readonly string[]; now: number }) {
   const people = others(thread, me)
   const unread = thread.unread_count
   const describedBy = `thread-${thread.uuid}`

@@ -1,9 +1,9 @@
-import type { MessageView } from '../sdk/client.js'
+import type { Message } from '../sdk/client.js'
 import { subscribe, type ReadEvent, type Subscription, type ThreadEvent, type TypingEvent } from '../sdk/stream.js'
 
-/** The stream's events (API.md §9), as one union for the page's listeners. */
+/** The stream's events (docs/api.md §9), as one union for the page's listeners. */
 export type LiveEvent =
-  | { type: 'message'; data: MessageView }
+  | { type: 'message'; data: Message }
   | { type: 'read'; data: ReadEvent }
   | { type: 'thread'; data: ThreadEvent }
   | { type: 'typing'; data: TypingEvent }

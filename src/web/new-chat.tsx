@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks'
-import type { ShopView, ThreadView } from '../sdk/client.js'
-import { isValidAddress } from '../domain/address.js'
+import type { Shop, Thread } from '../sdk/client.js'
+import { isValidAddress } from '../core/vfx/address.js'
 import { shortAddress } from './format.js'
 import { PaneHeader } from './pane-header.js'
 import type { PageConfig } from './page-config.js'
@@ -9,7 +9,7 @@ import { errorText, type WebClient } from './session.js'
 interface Props {
   client: WebClient & { address: string }
   config: PageConfig
-  onCreated: (thread: ThreadView) => void
+  onCreated: (thread: Thread) => void
 }
 
 const SEARCH_DELAY_MS = 250
@@ -30,8 +30,8 @@ export function NewChat({ client, config, onCreated }: Props) {
   const [text, setText] = useState('')
   const [blurred, setBlurred] = useState(false)
   const [query, setQuery] = useState('')
-  const [shops, setShops] = useState<ShopView[] | null>(null)
-  const [shop, setShop] = useState<ShopView | null>(null)
+  const [shops, setShops] = useState<Shop[] | null>(null)
+  const [shop, setShop] = useState<Shop | null>(null)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
 

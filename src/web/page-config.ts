@@ -1,4 +1,4 @@
-import type { Network } from '../domain/address.js'
+import type { Network } from '../core/vfx/address.js'
 
 /**
  * What the server tells the page about itself, through `<meta>` tags it fills in when it

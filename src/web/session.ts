@@ -1,4 +1,4 @@
-import type { Network } from '../domain/address.js'
+import type { Network } from '../core/vfx/address.js'
 import { ApiError, VfxChatClient, type Session } from '../sdk/client.js'
 import { VfxSigner } from '../sdk/signer.js'
 

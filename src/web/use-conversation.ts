@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { ApiError, type MessageView, type ThreadView } from '../sdk/client.js'
+import { ApiError, type Message, type Thread } from '../sdk/client.js'
 import type { Live } from './live.js'
 import { errorText, type WebClient } from './session.js'
 
@@ -17,8 +17,8 @@ export interface PendingMessage {
 }
 
 export interface Conversation {
-  thread: ThreadView | null
-  messages: MessageView[]
+  thread: Thread | null
+  messages: Message[]
   pending: PendingMessage[]
   /** Why loading failed, if it did. */
   error: string | null
@@ -43,7 +43,7 @@ function withoutFirst<T>(list: T[], match: (item: T) => boolean): T[] {
 }
 
 /** Adds or replaces messages by id, keeping send order. */
-function merge(list: MessageView[], incoming: readonly MessageView[]): MessageView[] {
+function merge(list: Message[], incoming: readonly Message[]): Message[] {
   const byId = new Map(list.map((m) => [m.id, m]))
   for (const message of incoming) byId.set(message.id, message)
   return [...byId.values()].sort((a, b) => a.id - b.id)
@@ -55,8 +55,8 @@ function merge(list: MessageView[], incoming: readonly MessageView[]): MessageVi
  * kept at the newest message while the page is visible. Mount it once per thread (keyed by uuid).
  */
 export function useConversation(client: WebClient, live: Live, uuid: string, onSeen: (uuid: string) => void): Conversation {
-  const [thread, setThread] = useState<ThreadView | null>(null)
-  const [messages, setMessages] = useState<MessageView[]>([])
+  const [thread, setThread] = useState<Thread | null>(null)
+  const [messages, setMessages] = useState<Message[]>([])
   const [pending, setPending] = useState<PendingMessage[]>([])
   const [error, setError] = useState<string | null>(null)
   const [missing, setMissing] = useState(false)

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import type { ThreadView } from '../sdk/client.js'
+import type { Thread } from '../sdk/client.js'
 import type { Live } from './live.js'
 import { errorText, type WebClient } from './session.js'
 
@@ -7,14 +7,14 @@ const PAGE_SIZE = 100
 const RELOAD_DELAY_MS = 150
 
 export interface Inbox {
-  threads: ThreadView[] | null
+  threads: Thread[] | null
   error: string | null
   hasMore: boolean
   loadMore(): Promise<void>
   /** The caller has read `uuid` here: its badge goes at once, before any event. */
   markSeen(uuid: string): void
   /** A thread this page made or fetched, shown before the next reload. */
-  upsert(thread: ThreadView): void
+  upsert(thread: Thread): void
 }
 
 /**
@@ -23,15 +23,15 @@ export interface Inbox {
  * read here); anything the events do not fully describe reloads the list.
  */
 export function useInbox(client: WebClient, live: Live, openUuid: string | null): Inbox {
-  const [threads, setThreads] = useState<ThreadView[] | null>(null)
+  const [threads, setThreads] = useState<Thread[] | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [nextPage, setNextPage] = useState<number | null>(null)
   // Events read and change the list between renders, so the latest list lives in a ref too.
-  const latest = useRef<ThreadView[] | null>(null)
+  const latest = useRef<Thread[] | null>(null)
   const open = useRef(openUuid)
   open.current = openUuid
 
-  const update = (change: (list: ThreadView[]) => ThreadView[]) => {
+  const update = (change: (list: Thread[]) => Thread[]) => {
     if (latest.current === null) return
     latest.current = change(latest.current)
     setThreads(latest.current)
@@ -67,7 +67,7 @@ export function useInbox(client: WebClient, live: Live, openUuid: string | null)
         if (!thread) return reload()
         const reading = open.current === thread.uuid && document.visibilityState === 'visible'
         const unread = message.sender !== client.address && !reading
-        const moved: ThreadView = {
+        const moved: Thread = {
           ...thread,
           last_message: message.content,
           updated_at: message.timestamp,

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { VfxChatClient, type ShopView } from '../../src/sdk/client.js'
+import { VfxChatClient, type Shop } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
 import { launchBrowser } from '../helpers/browser.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
@@ -33,7 +33,7 @@ let owner: Person
 let buyer: Person
 let ownerSigner: VfxSigner
 let buyerAddress: string
-let shop: ShopView
+let shop: Shop
 
 async function person(): Promise<Person> {
   const context = await browser.newContext({ viewport: { width: 1180, height: 740 }, locale: 'en-US', timezoneId: 'UTC' })
@@ -67,7 +67,7 @@ function bubbles(page: Page) {
 beforeAll(async () => {
   await ensureWebBuilt()
   dir = mkdtempSync(join(tmpdir(), 'vfx-chat-browser-'))
-  server = await startTestServer({}, dir)
+  server = await startTestServer({}, { dir })
   browser = await launchBrowser()
   ownerSigner = VfxSigner.generate()
   shop = await (await server.signIn(ownerSigner)).createShop({ name: 'Nebula Prints', url: 'vfx://nebula-prints' })
@@ -239,7 +239,7 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
     const port = new URL(server.url).port
     await server.close()
     await buyer.page.getByText('Connection lost. Reconnecting…').waitFor()
-    server = await startTestServer({ PORT: port }, dir)
+    server = await startTestServer({ PORT: port }, { dir })
     // Sent while the buyer's page is still disconnected: the resume must bring it.
     const ownerApi = await server.signIn(ownerSigner)
     const { results } = await ownerApi.listThreads({ shop_id: shop.id })

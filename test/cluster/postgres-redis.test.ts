@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ChatEvent } from '../../src/realtime/events.js'
+import type { BusEvent } from '../../src/core/bus/event-bus.js'
 import { ApiError, VfxChatClient } from '../../src/sdk/client.js'
 import { startCluster, type TestCluster } from '../helpers/cluster.js'
 import type { TestServer } from '../helpers/server.js'
@@ -31,7 +31,7 @@ describe('several nodes on PostgreSQL and Redis', () => {
   it('a message sent on one node is read on the other and its event reaches the other node', async () => {
     const buyer = await nodeA.signIn()
     const seller = await nodeB.signIn()
-    const received: ChatEvent[] = []
+    const received: BusEvent[] = []
     const unsubscribe = nodeB.bus.subscribe((event) => {
       if (event.recipients.includes(seller.address)) received.push(event)
     })

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ShopView, ThreadDetailView } from '../../src/sdk/client.js'
+import type { Shop, ThreadDetail } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
-import { tokenHash } from '../../src/service/auth-service.js'
+import { secretHash } from '../../src/core/secret-hash.js'
 import { openDatabaseFile } from '../helpers/contract.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-import { openWs } from '../realtime/clients.js'
+import { openWs } from '../features/streams/clients.js'
 import { operationKey, routeTable, type Operation } from './route-table.js'
 
 const ROLES = ['no token', 'expired token', "other user's token", 'participant', 'shop owner'] as const
@@ -16,8 +16,8 @@ interface World {
   tokens: Record<Role, string | undefined>
   participant: string
   peer: string
-  shop: ShopView
-  thread: ThreadDetailView
+  shop: Shop
+  thread: ThreadDetail
 }
 
 interface Call {
@@ -26,7 +26,7 @@ interface Call {
 }
 
 /**
- * Who may do what (API.md §2–§3, §6, §9): for every route, the status each caller gets, in the
+ * Who may do what (docs/api.md §2–§3, §6, §9): for every route, the status each caller gets, in the
  * order of ROLES. A route without a row here fails the test below, so a new route must come
  * with its authorization decided.
  */
@@ -89,7 +89,7 @@ async function world(): Promise<World> {
     initial_message: 'is it still for sale?',
   })
   const db = openDatabaseFile(server)
-  db.prepare('update tokens set expires_at = ? where token_hash = ?').run('2000-01-01T00:00:00.000Z', tokenHash(expired.token!))
+  db.prepare('update tokens set expires_at = ? where token_hash = ?').run('2000-01-01T00:00:00.000Z', secretHash(expired.token!))
   db.close()
   return {
     tokens: {

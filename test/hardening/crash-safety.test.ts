@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ApiError, VfxChatClient } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
-import { openSse, openWs, pause } from '../realtime/clients.js'
+import { openSse, openWs, pause } from '../features/streams/clients.js'
 import { spawnServer, type ChildServer } from './child-server.js'
 
 const SENDERS = 6

@@ -1,10 +1,10 @@
 import fc from 'fast-check'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ShopView, ThreadDetailView, VfxChatClient } from '../../src/sdk/client.js'
+import type { Shop, ThreadDetail, VfxChatClient } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
-import { openWs } from '../realtime/clients.js'
+import { openWs } from '../features/streams/clients.js'
 import { expectContractAnswer, isContractError, nastyString, nastyValue, rawBody } from './hostile-input.js'
 import { operationKey, routeTable, type Operation } from './route-table.js'
 
@@ -25,10 +25,10 @@ let bob: Client
 let fuzzer: Client
 let revokedToken: string
 let stranger: string
-let aliceShop: ShopView
-let fuzzerShop: ShopView
-let aliceThread: ThreadDetailView
-let fuzzerThread: ThreadDetailView
+let aliceShop: Shop
+let fuzzerShop: Shop
+let aliceThread: ThreadDetail
+let fuzzerThread: ThreadDetail
 
 /** What the fuzzer has no right to change: Alice and Bob's conversation and Alice's shop. */
 async function othersData() {
@@ -259,7 +259,7 @@ describe('fuzzing every route of the OpenAPI document', () => {
         const received = await ws.frames.until((all) => all.some((f) => f.type === 'ack' && f.data.client_id === clientId))
         for (const error of received.filter((f) => f.type === 'error')) {
           expect(error.data.status, JSON.stringify(error)).toBeLessThan(500)
-          expect(isContractError(error.data.status, error.data.body), JSON.stringify(error)).toBe(true)
+          expect(isContractError(Number(error.data.status), error.data.body), JSON.stringify(error)).toBe(true)
         }
         ws.socket.close()
       }),

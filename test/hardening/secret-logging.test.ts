@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VfxChatClient } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
-import { messagesOf, openSse, openWs } from '../realtime/clients.js'
+import { messagesOf, openSse, openWs } from '../features/streams/clients.js'
 import { spawnServer, type ChildServer } from './child-server.js'
 import { exchangeRaw } from './raw-socket.js'
 

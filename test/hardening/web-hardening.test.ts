@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CSP } from '../../src/http/security.js'
+import { CSP } from '../../src/core/http/security.js'
 import { launchBrowser } from '../helpers/browser.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { exchangeRaw, parseRaw } from './raw-socket.js'

@@ -2,16 +2,16 @@ import SQLite from 'better-sqlite3'
 import type { Kysely } from 'kysely'
 import { expect } from 'vitest'
 import { ApiError } from '../../src/sdk/client.js'
-import { openDatabase } from '../../src/store/database.js'
-import type { Database } from '../../src/store/schema.js'
+import { openDatabase } from '../../src/core/database/database.js'
+import { MIGRATIONS, type Tables } from '../../src/server.js'
 import type { TestServer } from './server.js'
 
-/** API.md §4: RFC 3339, UTC, milliseconds, `Z`. */
+/** docs/api.md §4: RFC 3339, UTC, milliseconds, `Z`. */
 export const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 export const NOT_FOUND = { detail: 'Not found.' }
 
-/** A message exactly as API.md §4 shapes it; `fields` pins the values a test knows. */
+/** A message exactly as docs/api.md §4 shapes it; `fields` pins the values a test knows. */
 export function aMessage(fields: Record<string, unknown> = {}) {
   return {
     id: expect.any(Number),
@@ -24,7 +24,7 @@ export function aMessage(fields: Record<string, unknown> = {}) {
   }
 }
 
-/** A thread as listed (API.md §4); `fields` pins the values a test knows. */
+/** A thread as listed (docs/api.md §4); `fields` pins the values a test knows. */
 export function aThread(fields: Record<string, unknown> = {}) {
   return {
     uuid: expect.stringMatching(UUID_V4),
@@ -103,8 +103,8 @@ export async function follow(href: string | null, token: string, direction: 'nex
  * Runs `use` on a second connection to the test server's database (SQLite or PostgreSQL), for
  * what no endpoint can do: expire a token, look at what is stored.
  */
-export async function withDatabase<T>(server: TestServer, use: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-  const { db } = await openDatabase(server.databaseUrl)
+export async function withDatabase<T>(server: TestServer, use: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
+  const db = (await openDatabase(server.databaseUrl, MIGRATIONS)).db.withTables<Tables>()
   try {
     return await use(db)
   } finally {

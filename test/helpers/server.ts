@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadConfig } from '../../src/config.js'
+import type { Clock } from '../../src/core/clock.js'
+import { loadConfig } from '../../src/core/config.js'
+import type { Engine } from '../../src/core/database/engine.js'
 import { VfxChatClient } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
 import { startServer, type Server } from '../../src/server.js'
@@ -16,14 +18,24 @@ export interface TestServer extends Server {
   destroy(): Promise<void>
 }
 
+export interface TestServerOptions {
+  /** The engine of a fresh database (default SQLite); ignored when `env` names DATABASE_URL. */
+  engine?: Engine
+  /** Folder of the SQLite file, kept after `destroy` (restart tests); default a fresh temporary one. */
+  dir?: string
+  /** The server's time, for tests of expiry that must not wait. */
+  clock?: Clock
+}
+
 /**
  * A real server on an ephemeral loopback port and a fresh SQLite file, or a fresh PostgreSQL
- * schema when the run sets TEST_DATABASE=postgres. `env` overrides the defaults, as the
- * environment would (rate limits are off unless a test turns them on).
+ * schema. `env` overrides the defaults, as the environment would (rate limits are off unless
+ * a test turns them on).
  */
-export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: TestServerOptions = {}): Promise<TestServer> {
+  const { dir, engine = 'sqlite' } = options
   const folder = dir ?? mkdtempSync(join(tmpdir(), 'vfx-chat-test-'))
-  const schema = env.DATABASE_URL === undefined && process.env.TEST_DATABASE === 'postgres' ? await postgresSchema() : null
+  const schema = env.DATABASE_URL === undefined && engine === 'postgres' ? await postgresSchema() : null
   const databaseUrl = env.DATABASE_URL ?? schema?.url ?? `sqlite:${join(folder, 'chat.db')}`
   const config = loadConfig({
     PORT: '0',
@@ -34,7 +46,7 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
     ...env,
     DATABASE_URL: databaseUrl,
   })
-  const server = await startServer(config)
+  const server = await startServer(config, { clock: options.clock })
   return {
     ...server,
     close: () => server.close(),

@@ -2,10 +2,10 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'vite'
-import { WEB_ROOT } from '../../src/http/web.js'
+import { WEB_ROOT } from '../../src/core/http/web-client.js'
 
 const PROJECT = fileURLToPath(new URL('../../', import.meta.url))
-const SOURCES = ['src/web', 'src/sdk', 'src/domain', 'vite.config.ts'].map((path) => join(PROJECT, path))
+const SOURCES = ['src/web', 'src/sdk', 'src/core/vfx', 'vite.config.ts'].map((path) => join(PROJECT, path))
 const LOCK = join(PROJECT, 'dist', '.web-build.lock')
 /** A lock older than this was left by a run that died mid-build. */
 const STALE_LOCK_MS = 120_000

@@ -1,0 +1,19 @@
+import type { BusEvent, BusListener, EventBus } from './event-bus.js'
+
+/** The embedded default: events reach the subscribers of this process only. */
+export class InProcessBus implements EventBus {
+  readonly #listeners = new Set<BusListener>()
+
+  publish(event: BusEvent): void {
+    for (const listener of this.#listeners) listener(event)
+  }
+
+  subscribe(listener: BusListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear()
+  }
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import type { BusEvent, BusListener, EventBus } from './event-bus.js'
+
+/**
+ * Carries events between the nodes of a cluster over Redis pub/sub. Local subscribers get an
+ * event at once; other nodes get it through Redis. Each node tags what it publishes, so its
+ * own events coming back from Redis are not delivered twice.
+ *
+ * ```ts
+ * const bus = await RedisBus.connect('redis://127.0.0.1:6379')
+ * ```
+ */
+export class RedisBus implements EventBus {
+  readonly #node = randomUUID()
+  readonly #channel: string
+  readonly #publisher: Redis
+  readonly #subscriber: Redis
+  readonly #listeners = new Set<BusListener>()
+
+  private constructor(publisher: Redis, subscriber: Redis, channel: string) {
+    this.#publisher = publisher
+    this.#subscriber = subscriber
+    this.#channel = channel
+    subscriber.on('message', (_channel: string, payload: string) => this.#receive(payload))
+  }
+
+  static async connect(url: string, channel = 'vfx-chat:events'): Promise<RedisBus> {
+    const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3 })
+    const subscriber = publisher.duplicate()
+    await Promise.all([publisher.connect(), subscriber.connect()])
+    await subscriber.subscribe(channel)
+    return new RedisBus(publisher, subscriber, channel)
+  }
+
+  publish(event: BusEvent): void {
+    this.#deliver(event)
+    // A lost publish costs other nodes only liveness: clients resume by id from the database.
+    this.#publisher.publish(this.#channel, JSON.stringify({ node: this.#node, event })).catch(() => {})
+  }
+
+  subscribe(listener: BusListener): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  async close(): Promise<void> {
+    this.#listeners.clear()
+    this.#subscriber.disconnect()
+    await this.#publisher.quit().catch(() => {})
+  }
+
+  #receive(payload: string): void {
+    let parsed: { node?: unknown; event?: BusEvent }
+    try {
+      parsed = JSON.parse(payload)
+    } catch {
+      return
+    }
+    if (parsed.node !== this.#node && parsed.event) this.#deliver(parsed.event)
+  }
+
+  #deliver(event: BusEvent): void {
+    for (const listener of this.#listeners) listener(event)
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Where the service takes the time from. Tokens, challenges, shops, messages and the rate
+ * limiters all read this one clock, so a test can move time instead of waiting for it.
+ *
+ * ```ts
+ * const expiresAt = timestamp(clock, ttlSeconds * 1000)
+ * ```
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number
+}
+
+export const systemClock: Clock = Object.freeze({ now: () => Date.now() })
+
+/** The clock's time (plus an offset) as the database stores times: RFC 3339, UTC, milliseconds. */
+export function timestamp(clock: Clock, offsetMs = 0): string {
+  return new Date(clock.now() + offsetMs).toISOString()
+}

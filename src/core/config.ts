@@ -1,0 +1,133 @@
+import type { Network } from './vfx/address.js'
+
+/** Everything the service reads from its environment, parsed once at start-up. */
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly databaseUrl: string
+  readonly redisUrl: string | null
+  /** Redis pub/sub channel of this deployment's events. */
+  readonly redisChannel: string
+  readonly network: Network
+  /** Seconds a bearer token stays valid. */
+  readonly tokenTtl: number
+  /** Unicode code points allowed in one message. */
+  readonly maxMessageLength: number
+  readonly trustProxy: boolean
+  readonly corsOrigins: readonly string[]
+  readonly logLevel: string
+  /** Messages per second per address; 0 turns the limit off. */
+  readonly rateLimitSend: number
+  readonly rateLimitSendBurst: number
+  /** Sign-in calls per minute per IP; 0 turns the limit off. */
+  readonly rateLimitSignin: number
+  /** Seconds a client has to send a request's headers, and its whole request (slow-client defence). */
+  readonly headersTimeout: number
+  readonly requestTimeout: number
+  /** Seconds an idle keep-alive connection stays open between requests. */
+  readonly keepAliveTimeout: number
+  /** Seconds a socket may stay silent in either direction before it is closed. */
+  readonly connectionTimeout: number
+  /** Open streams (SSE and WebSocket together) one address, and one IP, may hold. */
+  readonly maxStreamsPerAddress: number
+  readonly maxStreamsPerIp: number
+  /** Bytes a stream may have queued unsent before the slow consumer is cut off (it resumes by id). */
+  readonly streamBufferBytes: number
+  /** Seconds between stream heartbeats (SSE comment, WebSocket ping). */
+  readonly streamHeartbeat: number
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`)
+  const value = Number(raw.trim())
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function boolean(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase()
+  if (['', '0', 'false', 'off', 'no'].includes(raw)) return false
+  if (['1', 'true', 'on', 'yes'].includes(raw)) return true
+  throw new ConfigError(`${name} must be on or off (true/false, 1/0), got "${env[name]}"`)
+}
+
+function oneOf<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`)
+  }
+  return raw as T
+}
+
+function databaseUrl(env: Env): string {
+  const raw = env.DATABASE_URL || 'sqlite:./data/vfx-chat.db'
+  if (/^sqlite:.+/.test(raw) || /^postgres(ql)?:\/\/.+/.test(raw)) return raw
+  throw new ConfigError(`DATABASE_URL must be sqlite:<file path> or postgres://…, got "${raw}"`)
+}
+
+function corsOrigins(env: Env): string[] {
+  const raw = (env.CORS_ORIGINS ?? '').trim()
+  if (raw === '') return []
+  const origins = raw.split(',').map((origin) => origin.trim()).filter(Boolean)
+  for (const origin of origins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+      throw new ConfigError(`CORS_ORIGINS must be a comma-separated list of origins like https://example.com, got "${origin}"`)
+    }
+  }
+  return origins
+}
+
+function timeouts(env: Env) {
+  const headersTimeout = integer(env, 'HEADERS_TIMEOUT', 10, 1, 3600)
+  const requestTimeout = integer(env, 'REQUEST_TIMEOUT', 30, 1, 3600)
+  // Node refuses a headers deadline later than the whole request's.
+  if (headersTimeout > requestTimeout) {
+    throw new ConfigError(`HEADERS_TIMEOUT must not exceed REQUEST_TIMEOUT, got ${headersTimeout} > ${requestTimeout}`)
+  }
+  return {
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: integer(env, 'KEEP_ALIVE_TIMEOUT', 72, 1, 3600),
+    // Above the 30 s long poll and the 15 s stream heartbeat, which keep a socket busy.
+    connectionTimeout: integer(env, 'CONNECTION_TIMEOUT', 60, 31, 86_400),
+  }
+}
+
+/** Reads the configuration; throws ConfigError naming the variable when a value is unusable. */
+export function loadConfig(env: Env = process.env): Config {
+  const redisUrl = env.REDIS_URL?.trim() || null
+  if (redisUrl !== null && !/^rediss?:\/\/.+/.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL must be redis://… or rediss://…, got "${redisUrl}"`)
+  }
+  return Object.freeze({
+    port: integer(env, 'PORT', 8000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    databaseUrl: databaseUrl(env),
+    redisUrl,
+    redisChannel: env.REDIS_CHANNEL?.trim() || 'vfx-chat:events',
+    network: oneOf(env, 'VFX_NETWORK', ['mainnet', 'testnet'] as const, 'mainnet'),
+    tokenTtl: integer(env, 'TOKEN_TTL', 86_400, 60, 31_536_000),
+    maxMessageLength: integer(env, 'MAX_MESSAGE_LENGTH', 4000, 1, 16_000),
+    trustProxy: boolean(env, 'TRUST_PROXY'),
+    corsOrigins: Object.freeze(corsOrigins(env)),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    rateLimitSend: integer(env, 'RATE_LIMIT_SEND', 10, 0, 1_000_000),
+    rateLimitSendBurst: integer(env, 'RATE_LIMIT_SEND_BURST', 30, 1, 1_000_000),
+    rateLimitSignin: integer(env, 'RATE_LIMIT_SIGNIN', 30, 0, 1_000_000),
+    ...timeouts(env),
+    maxStreamsPerAddress: integer(env, 'MAX_STREAMS_PER_ADDRESS', 10, 1, 10_000),
+    maxStreamsPerIp: integer(env, 'MAX_STREAMS_PER_IP', 100, 1, 1_000_000),
+    streamBufferBytes: integer(env, 'STREAM_BUFFER_BYTES', 262_144, 4096, 67_108_864),
+    // At most 30: a heartbeat must come before CONNECTION_TIMEOUT (31 s at least) closes a quiet socket.
+    streamHeartbeat: integer(env, 'STREAM_HEARTBEAT', 15, 1, 30),
+  })
+}

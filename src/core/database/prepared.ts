@@ -1,0 +1,63 @@
+import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely'
+
+/** Stand-ins for a prepared query's arguments while it is built; each is a distinct object. */
+const SLOTS = Array.from({ length: 8 }, (_, index) => Object.freeze({ preparedSlot: index }))
+const SLOT_INDEX = new Map<unknown, number>(SLOTS.map((slot, index) => [slot, index]))
+
+/** Where each parameter of the compiled SQL comes from: an argument's index, or a fixed value. */
+type Binding = { argument: number } | { value: unknown }
+
+/**
+ * A query built and compiled once, then run with new values. Kysely otherwise builds and
+ * compiles the same SQL on every call, which costs more than SQLite takes to run most of
+ * ours. The SQL is compiled by each database it runs on, so it stays dialect-neutral.
+ *
+ * `build` gets stand-ins for the arguments: use them only as values (`=`, `<`, `limit`,
+ * `eb.val`), never to decide the query's shape — a query whose shape varies needs one
+ * prepared query per shape.
+ *
+ * ```ts
+ * const findToken = prepared((db: Kysely<AuthTables>, hash: string) =>
+ *   db.selectFrom('tokens').selectAll().where('token_hash', '=', hash))
+ * const { rows } = await findToken(db, hash)
+ * ```
+ */
+export function prepared<DB, A extends unknown[], R>(
+  build: (db: Kysely<DB>, ...args: A) => Compilable<R>,
+): (db: Kysely<DB>, ...args: A) => Promise<QueryResult<R>> {
+  // One template per database, keyed by its adapter (which its transactions share): each
+  // engine compiles its own SQL, and placeholders differ.
+  const templates = new WeakMap<object, { compiled: CompiledQuery<R>; bindings: Binding[] }>()
+  return (db, ...args) => {
+    const adapter = db.getExecutor().adapter
+    let template = templates.get(adapter)
+    if (template === undefined) templates.set(adapter, (template = compile(db, build)))
+    const parameters = template.bindings.map((binding) => ('argument' in binding ? args[binding.argument] : binding.value))
+    return db.executeQuery<R>({ ...template.compiled, parameters })
+  }
+}
+
+function compile<DB, A extends unknown[], R>(db: Kysely<DB>, build: (db: Kysely<DB>, ...args: A) => Compilable<R>) {
+  const compiled = build(db, ...(SLOTS as unknown as A)).compile()
+  const bindings = compiled.parameters.map((parameter): Binding => {
+    const argument = SLOT_INDEX.get(parameter)
+    return argument === undefined ? { value: parameter } : { argument }
+  })
+  return { compiled, bindings }
+}
+
+/**
+ * `prepared` for a query that comes in a few shapes (optional conditions, sort direction):
+ * `shape` is a real value the builder may branch on, and each distinct shape is compiled once.
+ */
+export function preparedShapes<DB, S extends object, A extends unknown[], R>(
+  build: (db: Kysely<DB>, shape: S, ...args: A) => Compilable<R>,
+): (db: Kysely<DB>, shape: S, ...args: A) => Promise<QueryResult<R>> {
+  const byShape = new Map<string, (db: Kysely<DB>, ...args: A) => Promise<QueryResult<R>>>()
+  return (db, shape, ...args) => {
+    const key = JSON.stringify(shape)
+    let run = byShape.get(key)
+    if (run === undefined) byShape.set(key, (run = prepared((db: Kysely<DB>, ...rest: A) => build(db, shape, ...rest))))
+    return run(db, ...args)
+  }
+}

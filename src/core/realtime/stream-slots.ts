@@ -1,0 +1,67 @@
+import { RateLimited } from '../errors.js'
+
+/** Seconds a refused client is told to wait before opening a stream again. */
+const RETRY_AFTER_SECONDS = 5
+
+/**
+ * Counts the open streams (SSE and WebSocket together) of each address and each IP, so one
+ * client cannot exhaust sockets or memory (MAX_STREAMS_PER_ADDRESS, MAX_STREAMS_PER_IP).
+ *
+ * ```ts
+ * const release = slots.acquire(request.caller, request.ip) // throws RateLimited when full
+ * reply.raw.on('close', release)
+ * ```
+ */
+export class StreamSlots {
+  readonly #perAddress: number
+  readonly #perIp: number
+  readonly #byAddress = new Map<string, number>()
+  readonly #byIp = new Map<string, number>()
+
+  constructor(limits: { maxStreamsPerAddress: number; maxStreamsPerIp: number }) {
+    this.#perAddress = limits.maxStreamsPerAddress
+    this.#perIp = limits.maxStreamsPerIp
+  }
+
+  /**
+   * Takes a slot for one stream (`address` null while the caller is still unknown); the
+   * returned release is idempotent. Throws RateLimited when either cap is reached.
+   */
+  acquire(address: string | null, ip: string): () => void {
+    const full = address !== null && (this.#byAddress.get(address) ?? 0) >= this.#perAddress
+    if (full || (this.#byIp.get(ip) ?? 0) >= this.#perIp) throw new RateLimited(RETRY_AFTER_SECONDS)
+    if (address !== null) increment(this.#byAddress, address, 1)
+    increment(this.#byIp, ip, 1)
+    return once(() => {
+      if (address !== null) increment(this.#byAddress, address, -1)
+      increment(this.#byIp, ip, -1)
+    })
+  }
+
+  /**
+   * Counts a stream against an address learnt after it opened (a WebSocket that signs in by
+   * its first frame already holds an IP slot). Throws RateLimited when the address is full.
+   */
+  acquireAddress(address: string): () => void {
+    if ((this.#byAddress.get(address) ?? 0) >= this.#perAddress) throw new RateLimited(RETRY_AFTER_SECONDS)
+    increment(this.#byAddress, address, 1)
+    return once(() => increment(this.#byAddress, address, -1))
+  }
+}
+
+/** A release that takes effect once however often it is called. */
+function once(release: () => void): () => void {
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    release()
+  }
+}
+
+/** Keeps only non-zero counts, so memory follows connected clients only. */
+function increment(counts: Map<string, number>, key: string, by: number): void {
+  const next = (counts.get(key) ?? 0) + by
+  if (next > 0) counts.set(key, next)
+  else counts.delete(key)
+}

@@ -1,0 +1,83 @@
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
+import { base64urlnopad } from '@scure/base'
+import { timestamp, type Clock } from '../../core/clock.js'
+import { Invalid, Unauthorized } from '../../core/errors.js'
+import type { SignedIn } from '../../core/http/authenticate.js'
+import { secretHash } from '../../core/secret-hash.js'
+import { isValidAddress, type Network } from '../../core/vfx/address.js'
+import { verifySignature } from '../../core/vfx/signature.js'
+import type { AuthRepository } from './auth-repository.js'
+import type { Challenge, Session } from './auth-schemas.js'
+
+export const CHALLENGE_TTL_SECONDS = 300
+
+export interface AuthServiceOptions {
+  network: Network
+  /** Seconds a token stays valid. */
+  tokenTtl: number
+  clock: Clock
+}
+
+/**
+ * Sign-in by wallet signature (docs/api.md §2). Challenges and tokens live in the database, so a
+ * token issued by one node works, and stops working, on every node. Only hashes are stored.
+ */
+export class AuthService {
+  readonly #repository: AuthRepository
+  readonly #options: AuthServiceOptions
+
+  constructor(repository: AuthRepository, options: AuthServiceOptions) {
+    this.#repository = repository
+    this.#options = options
+  }
+
+  async challenge(address: string): Promise<Challenge> {
+    this.#checkAddress(address)
+    const expiresAt = timestamp(this.#options.clock, CHALLENGE_TTL_SECONDS * 1000)
+    const message = [
+      'Sign in to VFX Chat',
+      `Address: ${address}`,
+      `Nonce: ${bytesToHex(randomBytes(16))}`,
+      `Expires: ${expiresAt}`,
+    ].join('\n')
+    await this.#repository.saveChallenge(secretHash(message), address, expiresAt)
+    return { address, message, expires_at: expiresAt }
+  }
+
+  async issueToken(address: string, message: string, signature: string): Promise<Session> {
+    this.#checkAddress(address)
+    // The signature is checked before the challenge is spent, so a forged attempt cannot
+    // burn the owner's challenge.
+    if (!verifySignature(address, message, signature, this.#options.network)) {
+      throw new Unauthorized('Invalid signature.')
+    }
+    if (!(await this.#repository.consumeChallenge(secretHash(message), address, timestamp(this.#options.clock)))) {
+      throw new Unauthorized('This challenge was not issued for this address, has expired, or was already used.')
+    }
+    const token = base64urlnopad.encode(randomBytes(32))
+    const expiresAt = timestamp(this.#options.clock, this.#options.tokenTtl * 1000)
+    await this.#repository.saveToken(secretHash(token), address, expiresAt)
+    return { token, address, expires_at: expiresAt }
+  }
+
+  /** The address a bearer token belongs to; Unauthorized when it is unknown, expired or revoked. */
+  async authenticate(token: string): Promise<SignedIn> {
+    const found = token.length <= 128 ? await this.#repository.findToken(secretHash(token), timestamp(this.#options.clock)) : undefined
+    if (!found) throw new Unauthorized('Invalid or expired token.')
+    return { address: found.address, expiresAt: found.expires_at }
+  }
+
+  async revoke(token: string): Promise<void> {
+    await this.#repository.deleteToken(secretHash(token))
+  }
+
+  async purgeExpired(): Promise<void> {
+    await this.#repository.purgeExpired(timestamp(this.#options.clock))
+  }
+
+  #checkAddress(address: string): void {
+    if (!isValidAddress(address, this.#options.network)) {
+      throw new Invalid('address', `Enter a valid VFX ${this.#options.network} address.`)
+    }
+  }
+}

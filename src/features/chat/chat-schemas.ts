@@ -1,0 +1,174 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Address, Cursor, errors, Id, Nullable, Page, PageQuery, Text, Timestamp, Uuid } from '../../core/http/schemas.js'
+import { ShopSummary } from '../shops/index.js'
+
+/** A message as every view shows it (docs/api.md §4): lists, details, new-messages, streams. */
+export const Message = Type.Object(
+  {
+    id: Type.Integer(),
+    sender: Type.String(),
+    content: Type.String(),
+    timestamp: Timestamp,
+    is_read: Type.Boolean(),
+    thread_uuid: Type.String(),
+  },
+  { $id: 'Message' },
+)
+
+const threadFields = {
+  uuid: Type.String(),
+  participants: Type.Array(Type.String()),
+  shop: Nullable(ShopSummary),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  last_message: Nullable(Type.String()),
+  unread_count: Type.Integer(),
+}
+export const Thread = Type.Object(threadFields, { $id: 'Thread' })
+export const ThreadDetail = Type.Object(
+  { ...threadFields, messages: Type.Array(Type.Ref(Message)) },
+  { $id: 'ThreadDetail' },
+)
+export type Message = Static<typeof Message>
+export type Thread = Static<typeof Thread>
+export type ThreadDetail = Static<typeof ThreadDetail>
+
+export const ThreadParams = Type.Object({ uuid: Uuid })
+
+export const threadSchemas = {
+  list: {
+    tags: ['chat'],
+    summary: "The caller's threads, most recently updated first",
+    security: [{ bearer: [] }],
+    querystring: Type.Object({
+      ...PageQuery,
+      shop_id: Type.Optional(Id),
+      address: Type.Optional(Address),
+      shop_url: Type.Optional(Text({ maxLength: 200 })),
+    }),
+    response: { 200: Page(Type.Ref(Thread)), ...errors(400, 401, 403, 404) },
+  },
+  create: {
+    tags: ['chat'],
+    summary: 'Create a thread, or get the one these participants (and shop) already have',
+    security: [{ bearer: [] }],
+    body: Type.Object({
+      participants: Type.Array(Address, { minItems: 1, maxItems: 50 }),
+      shop_id: Type.Optional(Nullable(Id)),
+      initial_message: Type.Optional(Text()),
+    }),
+    response: { 200: Type.Ref(ThreadDetail), 201: Type.Ref(ThreadDetail), ...errors(400, 401, 403, 429) },
+  },
+  detail: {
+    tags: ['chat'],
+    summary: 'A thread with its latest 100 messages',
+    security: [{ bearer: [] }],
+    params: ThreadParams,
+    response: { 200: Type.Ref(ThreadDetail), ...errors(401, 404) },
+  },
+  update: {
+    tags: ['chat'],
+    summary: 'Mark read, change the shop or the participants',
+    security: [{ bearer: [] }],
+    params: ThreadParams,
+    body: Type.Object({
+      is_read: Type.Optional(Type.Boolean()),
+      shop_id: Type.Optional(Nullable(Id)),
+      participants: Type.Optional(Type.Array(Address, { minItems: 1, maxItems: 50 })),
+    }),
+    response: { 200: Type.Ref(ThreadDetail), ...errors(400, 401, 404, 409) },
+  },
+  delete: {
+    tags: ['chat'],
+    summary: 'Delete the thread for the caller only',
+    security: [{ bearer: [] }],
+    params: ThreadParams,
+    response: { 204: Type.Null(), ...errors(401, 404) },
+  },
+  lookup: {
+    tags: ['chat'],
+    summary: 'Find the thread of exactly these participants (and shop)',
+    security: [{ bearer: [] }],
+    querystring: Type.Object({
+      participants: Type.String({ maxLength: 8000, description: 'Comma-separated addresses.' }),
+      shop_id: Type.Optional(Id),
+    }),
+    response: {
+      200: Type.Object({
+        thread: Type.Object({ uuid: Type.String(), participants: Type.Array(Type.String()), shop_id: Nullable(Type.Integer()) }),
+      }),
+      ...errors(400, 401, 403, 404),
+    },
+  },
+}
+
+export const messageSchemas = {
+  list: {
+    tags: ['chat'],
+    summary: 'Messages of a thread, oldest first: by page, or by cursor (after / before)',
+    security: [{ bearer: [] }],
+    params: ThreadParams,
+    querystring: Type.Object({
+      ...PageQuery,
+      after: Type.Optional(Cursor),
+      before: Type.Optional(Cursor),
+      limit: Type.Optional(Type.Integer({ minimum: 1, description: 'Cursor page size (default 50, max 500).' })),
+    }),
+    response: { 200: Page(Type.Ref(Message)), ...errors(400, 401, 404) },
+  },
+  create: {
+    tags: ['chat'],
+    summary: 'Send a message',
+    security: [{ bearer: [] }],
+    params: ThreadParams,
+    body: Type.Object({
+      content: Text(),
+      sender: Type.Optional(Address),
+      client_id: Type.Optional(Nullable(Text({ minLength: 1, maxLength: 64 }))),
+    }),
+    response: { 200: Type.Ref(Message), 201: Type.Ref(Message), ...errors(400, 401, 403, 404, 429) },
+  },
+  read: {
+    tags: ['chat'],
+    summary: "Move the caller's read marker forward",
+    security: [{ bearer: [] }],
+    params: ThreadParams,
+    body: Type.Object({ up_to: Type.Optional(Id) }),
+    response: {
+      200: Type.Object({ uuid: Type.String(), last_read_id: Type.Integer(), unread_count: Type.Integer() }),
+      ...errors(400, 401, 404),
+    },
+  },
+  newMessages: {
+    tags: ['chat'],
+    summary: "Messages from others in the caller's threads, oldest first",
+    security: [{ bearer: [] }],
+    querystring: Type.Object({
+      address: Type.Optional(Address),
+      since: Type.Optional(Type.String({ maxLength: 64 })),
+      after_id: Type.Optional(Cursor),
+      limit: Type.Optional(Type.Integer({ minimum: 1, description: 'Default 100, max 500.' })),
+      wait: Type.Optional(
+        Type.Number({ minimum: 0, maximum: 30, description: 'Seconds to hold the request while nothing matches (long poll).' }),
+      ),
+    }),
+    response: {
+      200: Type.Object({ count: Type.Integer(), next: Nullable(Type.String()), results: Type.Array(Type.Ref(Message)) }),
+      ...errors(400, 401, 403),
+    },
+  },
+}
+
+// ---- events (docs/api.md §9): what streams carry besides messages ----
+
+export const ReadEvent = Type.Object({ uuid: Type.String(), address: Type.String(), last_read_id: Type.Integer() })
+export type ReadEvent = Static<typeof ReadEvent>
+
+export const ThreadEvent = Type.Object({
+  uuid: Type.String(),
+  action: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('deleted')]),
+})
+export type ThreadEvent = Static<typeof ThreadEvent>
+
+export const TypingEvent = Type.Object({ uuid: Type.String(), address: Type.String() })
+export type TypingEvent = Static<typeof TypingEvent>

@@ -1,0 +1,341 @@
+import { randomUUID } from 'node:crypto'
+import type { EventBus } from '../../core/bus/event-bus.js'
+import { timestamp, type Clock } from '../../core/clock.js'
+import { Forbidden, Invalid, NotFound, RateLimited } from '../../core/errors.js'
+import { TokenBuckets } from '../../core/token-bucket.js'
+import { isValidAddress, type Network } from '../../core/vfx/address.js'
+import type { ShopService } from '../shops/index.js'
+import type { ChatEvent } from './chat-events.js'
+import type { Message, Thread, ThreadDetail } from './chat-schemas.js'
+import type { MessageRecord, MessageRepository, NewMessagesFilter } from './message-repository.js'
+import type { Participant, ThreadListFilter, ThreadRecord, ThreadRepository } from './thread-repository.js'
+import { checkContent, checkParticipantCount, isRead, isUuid, threadKey, withShopOwner } from './thread-rules.js'
+
+export interface ChatServiceOptions {
+  network: Network
+  maxMessageLength: number
+  /** Per-address send limiter; null when sends are unlimited. */
+  sendLimiter: TokenBuckets | null
+  clock: Clock
+}
+
+/** The repositories and neighbours the chat rules work with. */
+export interface ChatParts {
+  threads: ThreadRepository
+  messages: MessageRepository
+  shops: ShopService
+  bus: EventBus
+}
+
+export interface MessageSlice {
+  afterId?: number
+  beforeId?: number
+  offset?: number
+  limit: number
+}
+
+export interface MessagePage {
+  count: number
+  messages: Message[]
+  /** Cursor slices only: whether messages exist after the last, and before the first. */
+  hasNext: boolean
+  hasPrevious: boolean
+}
+
+export interface ThreadPatch {
+  is_read?: boolean
+  shop_id?: number | null
+  participants?: string[]
+}
+
+const DETAIL_MESSAGES = 100
+/** Typing notices per second per address, and their burst: more carry no news, only load. */
+const TYPING_PER_SECOND = 1
+const TYPING_BURST = 3
+
+/**
+ * The chat rules of docs/api.md §3–§4 over the repositories: who may see and change a
+ * thread, what a valid message is, and which events each change announces. HTTP routes and
+ * the WebSocket both call it, so the rules hold the same on every path.
+ */
+export class ChatService {
+  readonly #threads: ThreadRepository
+  readonly #messages: MessageRepository
+  readonly #shops: ShopService
+  readonly #bus: EventBus
+  readonly #options: ChatServiceOptions
+  readonly #typingLimiter = new TokenBuckets(TYPING_PER_SECOND, TYPING_BURST)
+
+  constructor(parts: ChatParts, options: ChatServiceOptions) {
+    this.#threads = parts.threads
+    this.#messages = parts.messages
+    this.#shops = parts.shops
+    this.#bus = parts.bus
+    this.#options = options
+  }
+
+  async listThreads(caller: string, filter: ThreadListFilter, limit: number, offset: number) {
+    const { count, threads } = await this.#threads.listThreads(caller, filter, limit, offset)
+    const participants = await this.#threads.participants(threads.map((thread) => thread.id))
+    return { count, threads: threads.map((thread) => toThread(thread, participants.get(thread.id) ?? [])) }
+  }
+
+  async createThread(
+    caller: string,
+    body: { participants: string[]; shop_id?: number | null; initial_message?: string },
+  ): Promise<{ thread: ThreadDetail; created: boolean }> {
+    const shopId = body.shop_id ?? null
+    const participants = await this.#completeParticipants(body.participants, shopId)
+    if (!participants.includes(caller)) throw new Forbidden('You must be one of the participants.')
+    if (body.initial_message !== undefined) {
+      checkContent(body.initial_message, this.#options.maxMessageLength, 'initial_message')
+      this.#takeSendToken(caller)
+    }
+
+    const key = threadKey(participants, shopId)
+    let ref = await this.#threads.findThreadByKey(key)
+    let created = false
+    if (!ref) {
+      const made = await this.#threads.createThread({ uuid: randomUUID(), key, shopId, participants, now: timestamp(this.#options.clock) })
+      ref = made
+      created = made.created
+    }
+    // Asking again for a thread one had deleted brings it back.
+    if (!created) await this.#threads.unhideThread(ref.id, caller)
+    const thread = await this.#visibleThread(caller, ref.uuid)
+    if (created) this.#announceThread(thread, participants, 'created')
+    if (body.initial_message !== undefined) {
+      await this.#append(thread, caller, body.initial_message, null)
+    }
+    return { thread: await this.threadDetail(caller, thread.uuid), created }
+  }
+
+  async threadDetail(caller: string, uuid: string): Promise<ThreadDetail> {
+    const thread = await this.#visibleThread(caller, uuid)
+    const [participants, messages] = await Promise.all([
+      this.#participantsOf(thread),
+      this.#messages.messages(thread, { newest: true, limit: DETAIL_MESSAGES }),
+    ])
+    return { ...toThread(thread, participants), messages: withReadState(messages, participants) }
+  }
+
+  async updateThread(caller: string, uuid: string, patch: ThreadPatch): Promise<ThreadDetail> {
+    const thread = await this.#visibleThread(caller, uuid)
+    if (patch.is_read === false) throw new Invalid('is_read', 'Only true is accepted: read markers never move back.')
+
+    if (patch.participants !== undefined || patch.shop_id !== undefined) {
+      const current = await this.#participantsOf(thread)
+      const shopId = patch.shop_id === undefined ? thread.shop_id : patch.shop_id
+      const requested = patch.participants ?? current.map((p) => p.address)
+      const participants = await this.#completeParticipants(requested, shopId)
+      if (!participants.includes(caller)) throw new Invalid('participants', 'You cannot remove yourself from a thread.')
+      const key = threadKey(participants, shopId)
+      await this.#threads.updateThread(thread.id, { key, shopId, participants })
+      const everyone = [...new Set([...current.map((p) => p.address), ...participants])]
+      this.#announceThread(thread, everyone, 'updated')
+    }
+    if (patch.is_read === true) await this.#markRead(thread, caller, thread.last_message_id ?? 0)
+    return this.threadDetail(caller, uuid)
+  }
+
+  async deleteThread(caller: string, uuid: string): Promise<void> {
+    const thread = await this.#visibleThread(caller, uuid)
+    await this.#threads.hideThread(thread.id, caller)
+    this.#publish({ type: 'thread', recipients: [caller], data: { uuid: thread.uuid, action: 'deleted' } })
+  }
+
+  async lookup(caller: string, requested: string[], shopId: number | null) {
+    if (shopId !== null && !(await this.#shops.find(shopId))) throw new NotFound()
+    const participants = await this.#completeParticipants(requested, shopId)
+    if (!participants.includes(caller)) throw new Forbidden('You must be one of the participants.')
+    const found = await this.#threads.findThreadByKey(threadKey(participants, shopId))
+    const thread = found && (await this.#threads.findVisibleThread(found.uuid, caller))
+    if (!thread) throw new NotFound()
+    const inOrder = await this.#participantsOf(thread)
+    return { thread: { uuid: thread.uuid, participants: inOrder.map((p) => p.address), shop_id: thread.shop_id } }
+  }
+
+  /**
+   * A slice of the thread's messages with the thread's count, and for cursor pages whether
+   * more lie beyond each end (for the `next` and `previous` links).
+   */
+  async listMessages(caller: string, uuid: string, slice: MessageSlice): Promise<MessagePage> {
+    const thread = await this.#visibleThread(caller, uuid)
+    const [count, records, participants] = await Promise.all([
+      this.#messages.countMessages(thread.id),
+      this.#messages.messages(thread, slice),
+      this.#participantsOf(thread),
+    ])
+    const messages = withReadState(records, participants)
+    if (slice.offset !== undefined) return { count, messages, hasNext: false, hasPrevious: false }
+    const first = messages[0]
+    const last = messages.at(-1)
+    const [hasNext, hasPrevious] = await Promise.all([
+      last ? this.#messages.hasMessagesBeyond(thread.id, last.id, 'after') : false,
+      first ? this.#messages.hasMessagesBeyond(thread.id, first.id, 'before') : false,
+    ])
+    return { count, messages, hasNext, hasPrevious }
+  }
+
+  async sendMessage(
+    caller: string,
+    uuid: string,
+    body: { content: string; sender?: string; client_id?: string | null },
+  ): Promise<{ message: Message; created: boolean }> {
+    const thread = await this.#visibleThread(caller, uuid)
+    if (body.sender !== undefined && body.sender !== caller) {
+      throw new Forbidden('sender must be the signed-in address.')
+    }
+    checkContent(body.content, this.#options.maxMessageLength)
+    this.#takeSendToken(caller)
+    return this.#append(thread, caller, body.content, body.client_id ?? null)
+  }
+
+  async markRead(caller: string, uuid: string, upTo: number | undefined) {
+    const thread = await this.#visibleThread(caller, uuid)
+    if (upTo !== undefined && !(await this.#messages.hasMessage(thread.id, upTo))) {
+      throw new Invalid('up_to', 'Not a message of this thread.')
+    }
+    const marker = await this.#markRead(thread, caller, upTo ?? thread.last_message_id ?? 0)
+    return { uuid: thread.uuid, last_read_id: marker.last_read_id, unread_count: marker.unread_count }
+  }
+
+  async newMessages(caller: string, address: string | undefined, filter: NewMessagesFilter, limit: number) {
+    if (address !== undefined && address !== caller) throw new Forbidden('You can only read your own new messages.')
+    const { count, messages } = await this.#messages.newMessages(caller, filter, limit)
+    return { count, messages: await this.#viewsOf(messages) }
+  }
+
+  /** Every message after `afterId` in the caller's threads, own ones included: a stream's replay. */
+  async messagesAfter(caller: string, afterId: number, limit: number): Promise<Message[]> {
+    return this.#viewsOf(await this.#messages.messagesAfter(caller, afterId, limit))
+  }
+
+  /** Relays a typing notice to the other participants; never stored, and past the limit dropped. */
+  async typing(caller: string, uuid: string): Promise<void> {
+    if (this.#typingLimiter.take(caller, this.#options.clock.now()) > 0) return
+    const thread = await this.#visibleThread(caller, uuid)
+    const others = (await this.#participantsOf(thread)).map((p) => p.address).filter((a) => a !== caller)
+    this.#publish({ type: 'typing', recipients: others, data: { uuid: thread.uuid, address: caller } })
+  }
+
+  /** Forgets limiter state of addresses that have been quiet, so memory follows active ones. */
+  sweepLimiters(nowMs: number): void {
+    this.#options.sendLimiter?.sweep(nowMs)
+    this.#typingLimiter.sweep(nowMs)
+  }
+
+  async #append(thread: ThreadRecord, sender: string, content: string, clientId: string | null) {
+    const { message, created, participants: current } = await this.#messages.addMessage({
+      threadId: thread.id,
+      threadUuid: thread.uuid,
+      sender,
+      content,
+      clientId,
+      now: timestamp(this.#options.clock),
+    })
+    // A new message comes back with the participants its transaction updated; a replayed one does not.
+    const participants = current ?? (await this.#participantsOf(thread))
+    const view = toMessage(message, markersOf(participants))
+    if (created) {
+      this.#publish({ type: 'message', recipients: participants.map((p) => p.address), data: view })
+    }
+    return { message: view, created }
+  }
+
+  async #markRead(thread: ThreadRecord, caller: string, upTo: number) {
+    const marker = await this.#threads.markRead(thread.id, caller, upTo)
+    if (marker.moved) {
+      const participants = await this.#participantsOf(thread)
+      this.#publish({
+        type: 'read',
+        recipients: participants.map((p) => p.address),
+        data: { uuid: thread.uuid, address: caller, last_read_id: marker.last_read_id },
+      })
+    }
+    return marker
+  }
+
+  /** Validates addresses and the shop, then adds the shop's owner as on creation. */
+  async #completeParticipants(requested: string[], shopId: number | null): Promise<string[]> {
+    for (const address of requested) {
+      if (!isValidAddress(address, this.#options.network)) {
+        throw new Invalid('participants', `"${address.slice(0, 64)}" is not a valid VFX address.`)
+      }
+    }
+    if (new Set(requested).size !== requested.length) {
+      throw new Invalid('participants', 'Participants must be distinct addresses.')
+    }
+    let owner: string | null = null
+    if (shopId !== null) {
+      const shop = await this.#shops.find(shopId)
+      if (!shop) throw new Invalid('shop_id', `Invalid pk "${shopId}" - object does not exist.`)
+      owner = shop.owner_address
+    }
+    const participants = withShopOwner(requested, owner)
+    checkParticipantCount(participants)
+    return participants
+  }
+
+  /** A thread the caller takes part in; anything else is 404, so existence is never revealed. */
+  async #visibleThread(caller: string, uuid: string): Promise<ThreadRecord> {
+    const thread = isUuid(uuid) ? await this.#threads.findVisibleThread(uuid.toLowerCase(), caller) : undefined
+    if (!thread) throw new NotFound()
+    return thread
+  }
+
+  /** Views of messages from any threads, each with its thread's read state. */
+  async #viewsOf(messages: MessageRecord[]): Promise<Message[]> {
+    const participants = await this.#threads.participants([...new Set(messages.map((m) => m.thread_id))])
+    return messages.map((message) => toMessage(message, markersOf(participants.get(message.thread_id) ?? [])))
+  }
+
+  async #participantsOf(thread: ThreadRecord): Promise<Participant[]> {
+    return (await this.#threads.participants([thread.id])).get(thread.id) ?? []
+  }
+
+  #announceThread(thread: ThreadRecord, recipients: string[], action: 'created' | 'updated') {
+    this.#publish({ type: 'thread', recipients, data: { uuid: thread.uuid, action } })
+  }
+
+  #publish(event: ChatEvent): void {
+    this.#bus.publish(event)
+  }
+
+  #takeSendToken(caller: string): void {
+    const wait = this.#options.sendLimiter?.take(caller, this.#options.clock.now()) ?? 0
+    if (wait > 0) throw new RateLimited(Math.ceil(wait))
+  }
+}
+
+function markersOf(participants: readonly Participant[]): Map<string, number> {
+  return new Map(participants.map((p) => [p.address, p.last_read_id]))
+}
+
+function toMessage(message: MessageRecord, readMarkers: ReadonlyMap<string, number>): Message {
+  return {
+    id: message.id,
+    sender: message.sender,
+    content: message.content,
+    timestamp: message.timestamp,
+    is_read: isRead(message.id, message.sender, readMarkers),
+    thread_uuid: message.thread_uuid,
+  }
+}
+
+function withReadState(messages: MessageRecord[], participants: readonly Participant[]): Message[] {
+  const readMarkers = markersOf(participants)
+  return messages.map((message) => toMessage(message, readMarkers))
+}
+
+function toThread(thread: ThreadRecord, participants: readonly Participant[]): Thread {
+  return {
+    uuid: thread.uuid,
+    participants: participants.map((p) => p.address),
+    shop: thread.shop,
+    created_at: thread.created_at,
+    updated_at: thread.updated_at,
+    last_message: thread.last_message,
+    unread_count: thread.unread_count,
+  }
+}

@@ -1,0 +1,285 @@
+import type { Kysely } from 'kysely'
+import { isUniqueViolation, type MessageOrdering } from '../../core/database/database.js'
+import { prepared, preparedShapes } from '../../core/database/prepared.js'
+import type { ChatDb, ChatTables } from './chat-tables.js'
+import type { Participant } from './thread-repository.js'
+
+export interface MessageRecord {
+  id: number
+  thread_id: number
+  thread_uuid: string
+  sender: string
+  content: string
+  timestamp: string
+}
+
+export interface NewMessagesFilter {
+  afterId?: number
+  since?: string
+}
+
+/**
+ * Messages and each recipient's inbox of them. A new message also moves its thread's summary
+ * and every participant's order and unread count, in the same transaction.
+ */
+export class MessageRepository {
+  readonly #db: Kysely<ChatTables>
+  readonly #orderMessages: MessageOrdering
+
+  /** `orderMessages` comes from openDatabase: it keeps message ids committing in order. */
+  constructor(db: Kysely<object>, orderMessages: MessageOrdering) {
+    this.#db = db.withTables<ChatTables>()
+    this.#orderMessages = orderMessages
+  }
+
+
+  /**
+   * Appends a message and updates everything that depends on it in one transaction: the
+   * thread's summary, each participant's order and unread count, the recipients' inboxes.
+   * With a `clientId` already used by this sender in this thread, returns that message
+   * instead (`created: false`).
+   */
+  async addMessage(message: {
+    threadId: number
+    threadUuid: string
+    sender: string
+    content: string
+    clientId: string | null
+    now: string
+  }): Promise<{ message: MessageRecord; created: boolean; participants?: Participant[] }> {
+    const { threadId, threadUuid, sender, content, clientId, now } = message
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const existing = clientId === null ? undefined : await findByClientId(trx, threadId, sender, clientId)
+        if (existing) return { message: { ...existing, thread_uuid: threadUuid }, created: false }
+        await this.#orderMessages(trx)
+
+        const { id } = (await insertMessage(trx, threadId, sender, content, clientId, now)).rows[0]!
+        await touchThread(trx, threadId, now, content, id)
+        const participants = (await touchParticipants(trx, threadId, sender, id, now)).rows
+        await deliverToInboxes(trx, threadId, sender, id, now)
+        return {
+          message: { id, thread_id: threadId, thread_uuid: threadUuid, sender, content, timestamp: now },
+          created: true,
+          participants: participants
+            .sort((a, b) => a.position - b.position)
+            .map((p) => ({ address: p.address, last_read_id: p.last_read_id })),
+        }
+      })
+    } catch (error) {
+      // A concurrent send with the same client_id won the race: answer with its message.
+      const existing = isUniqueViolation(error) && clientId !== null ? await findByClientId(this.#db, threadId, sender, clientId) : undefined
+      if (!existing) throw error
+      return { message: { ...existing, thread_uuid: threadUuid }, created: false }
+    }
+  }
+
+  async countMessages(threadId: number): Promise<number> {
+    return Number((await countMessages(this.#db, threadId)).rows[0]?.count ?? 0)
+  }
+
+  async hasMessage(threadId: number, messageId: number): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('messages')
+      .select('id')
+      .where('thread_id', '=', threadId)
+      .where('id', '=', messageId)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  /**
+   * A slice of a thread's messages, oldest first: after an id, before an id (the `limit`
+   * just before it), the newest `limit`, or by offset.
+   */
+  async messages(
+    thread: { id: number; uuid: string },
+    slice: { afterId?: number; beforeId?: number; newest?: boolean; offset?: number; limit: number },
+  ): Promise<MessageRecord[]> {
+    const after = slice.afterId !== undefined
+    const before = slice.beforeId !== undefined
+    const newestFirst = slice.newest === true || (before && !after)
+    const { rows } = await sliceOfMessages(
+      this.#db,
+      { after, before, newestFirst },
+      thread.id,
+      slice.afterId ?? 0,
+      slice.beforeId ?? 0,
+      slice.limit,
+      slice.offset ?? 0,
+    )
+    if (newestFirst) rows.reverse()
+    return rows.map((row) => ({ ...row, thread_uuid: thread.uuid }))
+  }
+
+  /** Whether messages exist past the given id in the given direction, for cursor links. */
+  async hasMessagesBeyond(threadId: number, id: number, direction: 'after' | 'before'): Promise<boolean> {
+    const { rows } = await messageBeyond(this.#db, { after: direction === 'after' }, threadId, id)
+    return rows.length > 0
+  }
+
+  /**
+   * Messages from others in the caller's threads, oldest first: after an id, after a time,
+   * or (with neither) those past the caller's read markers.
+   */
+  async newMessages(address: string, filter: NewMessagesFilter, limit: number): Promise<{ count: number; messages: MessageRecord[] }> {
+    const shape = { afterId: filter.afterId !== undefined, since: filter.since !== undefined }
+    const [counted, { rows }] = await Promise.all([
+      countNewMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? ''),
+      newMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? '', limit),
+    ])
+    return { count: Number(counted.rows[0]?.count ?? 0), messages: rows }
+  }
+
+  /**
+   * Every message after `afterId` in the threads `address` sees, from anyone, oldest first:
+   * what a resuming stream replays. Two index range scans (others' messages through the
+   * inbox, the caller's own through messages_sender), each stopping at `limit`, merged.
+   */
+  async messagesAfter(address: string, afterId: number, limit: number): Promise<MessageRecord[]> {
+    const columns = ['m.id', 'm.thread_id', 't.uuid as thread_uuid', 'm.sender', 'm.content', 'm.created_at as timestamp'] as const
+    const [received, sent] = await Promise.all([
+      this.#db
+        .selectFrom('inbox as i')
+        .innerJoin('messages as m', 'm.id', 'i.message_id')
+        .innerJoin('threads as t', 't.id', 'i.thread_id')
+        .where('i.address', '=', address)
+        .where('i.message_id', '>', afterId)
+        .select(columns)
+        .orderBy('i.message_id')
+        .limit(limit)
+        .execute(),
+      this.#db
+        .selectFrom('messages as m')
+        .innerJoin('thread_participants as tp', (join) =>
+          join.onRef('tp.thread_id', '=', 'm.thread_id').onRef('tp.address', '=', 'm.sender'),
+        )
+        .innerJoin('threads as t', 't.id', 'm.thread_id')
+        .where('m.sender', '=', address)
+        .where('m.id', '>', afterId)
+        .where('tp.hidden', '=', 0)
+        .select(columns)
+        .orderBy('m.id')
+        .limit(limit)
+        .execute(),
+    ])
+    return [...received, ...sent].sort((a, b) => a.id - b.id).slice(0, limit)
+  }
+}
+
+const countMessages = prepared((db: Kysely<ChatTables>, threadId: number) =>
+  db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('thread_id', '=', threadId),
+)
+
+const sliceOfMessages = preparedShapes(
+  (
+    db: Kysely<ChatTables>,
+    shape: { after: boolean; before: boolean; newestFirst: boolean },
+    threadId: number,
+    afterId: number,
+    beforeId: number,
+    limit: number,
+    offset: number,
+  ) => {
+    let query = db
+      .selectFrom('messages')
+      .select(['id', 'thread_id', 'sender', 'content', 'created_at as timestamp'])
+      .where('thread_id', '=', threadId)
+    if (shape.after) query = query.where('id', '>', afterId)
+    if (shape.before) query = query.where('id', '<', beforeId)
+    return query.orderBy('id', shape.newestFirst ? 'desc' : 'asc').limit(limit).offset(offset)
+  },
+)
+
+const messageBeyond = preparedShapes((db: Kysely<ChatTables>, shape: { after: boolean }, threadId: number, id: number) =>
+  db
+    .selectFrom('messages')
+    .select('id')
+    .where('thread_id', '=', threadId)
+    .where('id', shape.after ? '>' : '<', id)
+    .limit(1),
+)
+
+interface NewMessagesShape {
+  afterId: boolean
+  since: boolean
+}
+
+/** Others' messages to `address`: after an id, after a time, or (with neither) past its read markers. */
+function inboxOf(db: ChatDb, shape: NewMessagesShape, address: string, afterId: number, since: string) {
+  let query = db
+    .selectFrom('inbox as i')
+    .innerJoin('messages as m', 'm.id', 'i.message_id')
+    .innerJoin('threads as t', 't.id', 'i.thread_id')
+    .where('i.address', '=', address)
+  if (shape.afterId) query = query.where('i.message_id', '>', afterId)
+  if (shape.since) query = query.where('i.created_at', '>', since)
+  if (!shape.afterId && !shape.since) {
+    query = query
+      .innerJoin('thread_participants as tp', (join) => join.onRef('tp.thread_id', '=', 'i.thread_id').onRef('tp.address', '=', 'i.address'))
+      .whereRef('i.message_id', '>', 'tp.last_read_id')
+  }
+  return query
+}
+
+const countNewMessages = preparedShapes((db: Kysely<ChatTables>, shape: NewMessagesShape, address: string, afterId: number, since: string) =>
+  inboxOf(db, shape, address, afterId, since).select((eb) => eb.fn.countAll().as('count')),
+)
+
+const newMessages = preparedShapes((db: Kysely<ChatTables>, shape: NewMessagesShape, address: string, afterId: number, since: string, limit: number) =>
+  inboxOf(db, shape, address, afterId, since)
+    .select(['m.id', 'm.thread_id', 't.uuid as thread_uuid', 'm.sender', 'm.content', 'm.created_at as timestamp'])
+    .orderBy('i.message_id')
+    .limit(limit),
+)
+
+const insertMessage = prepared((db: Kysely<ChatTables>, threadId: number, sender: string, content: string, clientId: string | null, now: string) =>
+  db.insertInto('messages').values({ thread_id: threadId, sender, content, client_id: clientId, created_at: now }).returning('id'),
+)
+
+const touchThread = prepared((db: Kysely<ChatTables>, threadId: number, now: string, content: string, id: number) =>
+  db.updateTable('threads').set({ updated_at: now, last_message: content, last_message_id: id }).where('id', '=', threadId),
+)
+
+/**
+ * A new message moves every participant's thread to the top and shows it again; the others
+ * get one more unread, and the sender, replying, has read up to here. Returns the
+ * participants as they are now, for the event and the message's read state.
+ */
+const touchParticipants = prepared((db: Kysely<ChatTables>, threadId: number, sender: string, id: number, now: string) =>
+  db
+    .updateTable('thread_participants')
+    .set((eb) => ({
+      updated_at: now,
+      hidden: 0,
+      unread_count: eb.case().when('address', '=', sender).then(0).else(eb('unread_count', '+', 1)).end(),
+      last_read_id: eb.case().when('address', '=', sender).then(id).else(eb.ref('last_read_id')).end(),
+    }))
+    .where('thread_id', '=', threadId)
+    .returning(['address', 'position', 'last_read_id']),
+)
+
+const deliverToInboxes = prepared((db: Kysely<ChatTables>, threadId: number, sender: string, id: number, now: string) =>
+  db
+    .insertInto('inbox')
+    .expression(
+      db
+        .selectFrom('thread_participants')
+        .select((eb) => ['address', eb.val(id).as('message_id'), 'thread_id', eb.val(now).as('created_at')])
+        .where('thread_id', '=', threadId)
+        .where('address', '<>', sender),
+    ),
+)
+
+async function findByClientId(db: ChatDb, threadId: number, sender: string, clientId: string) {
+  return db
+    .selectFrom('messages')
+    .select(['id', 'thread_id', 'sender', 'content', 'created_at as timestamp'])
+    .where('thread_id', '=', threadId)
+    .where('sender', '=', sender)
+    .where('client_id', '=', clientId)
+    .executeTakeFirst()
+}

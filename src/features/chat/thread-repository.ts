@@ -1,0 +1,323 @@
+import { sql, type Kysely } from 'kysely'
+import { isUniqueViolation } from '../../core/database/database.js'
+import { prepared, preparedShapes } from '../../core/database/prepared.js'
+import { Conflict } from '../../core/errors.js'
+import type { ChatDb, ChatTables } from './chat-tables.js'
+
+/** A thread as one participant sees it. */
+export interface ThreadRecord {
+  id: number
+  uuid: string
+  shop: { id: number; name: string; url: string } | null
+  shop_id: number | null
+  created_at: string
+  updated_at: string
+  last_message: string | null
+  last_message_id: number | null
+  unread_count: number
+}
+
+export interface Participant {
+  address: string
+  last_read_id: number
+}
+
+export interface ThreadListFilter {
+  shopId?: number
+  shopUrl?: string
+}
+
+export interface ReadMarker {
+  last_read_id: number
+  unread_count: number
+}
+
+/**
+ * Threads and their participants: membership, order in each inbox, read markers. Each write
+ * that touches several tables runs in one transaction; all SQL is dialect-neutral.
+ */
+export class ThreadRepository {
+  readonly #db: Kysely<ChatTables>
+
+  constructor(db: Kysely<object>) {
+    this.#db = db.withTables<ChatTables>()
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#db)
+  }
+
+  async findThreadByKey(key: string): Promise<{ id: number; uuid: string } | undefined> {
+    return this.#db.selectFrom('threads').select(['id', 'uuid']).where('participant_key', '=', key).executeTakeFirst()
+  }
+
+  /**
+   * Creates a thread, or returns the one that already has this key (`created: false`):
+   * two racing creations of the same participant set end in one thread.
+   */
+  async createThread(thread: {
+    uuid: string
+    key: string
+    shopId: number | null
+    participants: readonly string[]
+    now: string
+  }): Promise<{ id: number; uuid: string; created: boolean }> {
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        const { id } = await trx
+          .insertInto('threads')
+          .values({
+            uuid: thread.uuid,
+            participant_key: thread.key,
+            shop_id: thread.shopId,
+            created_at: thread.now,
+            updated_at: thread.now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        await trx
+          .insertInto('thread_participants')
+          .values(thread.participants.map((address, position) => ({ thread_id: id, address, position, updated_at: thread.now })))
+          .execute()
+        return { id, uuid: thread.uuid, created: true }
+      })
+    } catch (error) {
+      const existing = isUniqueViolation(error) ? await this.findThreadByKey(thread.key) : undefined
+      if (!existing) throw error
+      return { ...existing, created: false }
+    }
+  }
+
+  /** The thread if `address` takes part in it and has not deleted it; else undefined. */
+  async findVisibleThread(uuid: string, address: string): Promise<ThreadRecord | undefined> {
+    const row = (await findVisibleThread(this.#db, uuid, address)).rows[0]
+    return row && toThreadRecord(row)
+  }
+
+  /** The caller's threads, most recently updated first. */
+  async listThreads(
+    address: string,
+    filter: ThreadListFilter,
+    limit: number,
+    offset: number,
+  ): Promise<{ count: number; threads: ThreadRecord[] }> {
+    const shape = { shopId: filter.shopId !== undefined, shopUrl: filter.shopUrl !== undefined }
+    const [counted, { rows }] = await Promise.all([
+      countThreads(this.#db, shape, address, filter.shopId, filter.shopUrl),
+      listThreads(this.#db, shape, address, filter.shopId, filter.shopUrl, limit, offset),
+    ])
+    return { count: Number(counted.rows[0]?.count ?? 0), threads: rows.map(toThreadRecord) }
+  }
+
+  /** Participants of each thread, in creation order, with their read markers. */
+  async participants(threadIds: readonly number[]): Promise<Map<number, Participant[]>> {
+    const byThread = new Map<number, Participant[]>(threadIds.map((id) => [id, []]))
+    if (threadIds.length === 0) return byThread
+    // One thread is the common case (every thread view, every send): that query is prepared.
+    const rows =
+      threadIds.length === 1
+        ? (await participantsOfThread(this.#db, threadIds[0]!)).rows
+        : await participantsQuery(this.#db).where('thread_id', 'in', threadIds).execute()
+    for (const row of rows) byThread.get(row.thread_id)?.push({ address: row.address, last_read_id: row.last_read_id })
+    return byThread
+  }
+
+  /**
+   * Changes a thread's shop and participant set. Participants who stay keep their position
+   * and read marker; new ones join unread; removed ones lose their inbox rows.
+   */
+  async updateThread(
+    threadId: number,
+    change: { key: string; shopId: number | null; participants: readonly string[] },
+  ): Promise<void> {
+    try {
+      await this.#db.transaction().execute(async (trx) => {
+        const thread = await trx
+          .updateTable('threads')
+          .set({ participant_key: change.key, shop_id: change.shopId })
+          .where('id', '=', threadId)
+          .returning('updated_at')
+          .executeTakeFirstOrThrow()
+        const current = await trx
+          .selectFrom('thread_participants')
+          .select(['address', 'position'])
+          .where('thread_id', '=', threadId)
+          .execute()
+        const kept = new Set(current.map((p) => p.address))
+        const removed = current.map((p) => p.address).filter((a) => !change.participants.includes(a))
+        if (removed.length > 0) {
+          await trx.deleteFrom('thread_participants').where('thread_id', '=', threadId).where('address', 'in', removed).execute()
+          await trx.deleteFrom('inbox').where('thread_id', '=', threadId).where('address', 'in', removed).execute()
+        }
+        let position = Math.max(-1, ...current.map((p) => p.position))
+        for (const address of change.participants.filter((a) => !kept.has(a))) {
+          await trx
+            .insertInto('thread_participants')
+            .values({
+              thread_id: threadId,
+              address,
+              position: ++position,
+              updated_at: thread.updated_at,
+              unread_count: await countUnread(trx, threadId, address, 0),
+            })
+            .execute()
+          await trx
+            .insertInto('inbox')
+            .expression(
+              trx
+                .selectFrom('messages')
+                .select((eb) => [eb.val(address).as('address'), 'id', 'thread_id', 'created_at'])
+                .where('thread_id', '=', threadId)
+                .where('sender', '<>', address),
+            )
+            .execute()
+        }
+      })
+    } catch (error) {
+      throw isUniqueViolation(error) ? new Conflict('A thread with these participants and shop already exists.') : error
+    }
+  }
+
+  /** Makes the thread visible again for `address` (it asked for it by creating it anew). */
+  async unhideThread(threadId: number, address: string): Promise<void> {
+    await this.#db
+      .updateTable('thread_participants')
+      .set({ hidden: 0 })
+      .where('thread_id', '=', threadId)
+      .where('address', '=', address)
+      .execute()
+  }
+
+  /**
+   * Hides the thread for one participant, their marker moved to its end so a returning thread
+   * shows only what is new. Once every participant has hidden it, it is purged.
+   */
+  async hideThread(threadId: number, address: string): Promise<{ purged: boolean }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const thread = await trx.selectFrom('threads').select('last_message_id').where('id', '=', threadId).executeTakeFirstOrThrow()
+      await trx
+        .updateTable('thread_participants')
+        .set({ hidden: 1, unread_count: 0, last_read_id: thread.last_message_id ?? 0 })
+        .where('thread_id', '=', threadId)
+        .where('address', '=', address)
+        .execute()
+      await trx.deleteFrom('inbox').where('thread_id', '=', threadId).where('address', '=', address).execute()
+      const visible = await trx
+        .selectFrom('thread_participants')
+        .select('address')
+        .where('thread_id', '=', threadId)
+        .where('hidden', '=', 0)
+        .limit(1)
+        .executeTakeFirst()
+      if (visible) return { purged: false }
+      await trx.deleteFrom('threads').where('id', '=', threadId).execute()
+      return { purged: true }
+    })
+  }
+
+  /**
+   * Moves a participant's read marker forward to `upTo` (never back) and recounts unread.
+   * Returns the marker after the call and whether it moved. One conditional UPDATE, so of two
+   * racing calls the later one re-checks its condition against the earlier one's commit and
+   * cannot move the marker back (a read-then-write could, on PostgreSQL).
+   */
+  async markRead(threadId: number, address: string, upTo: number): Promise<ReadMarker & { moved: boolean }> {
+    const moved = await this.#db
+      .updateTable('thread_participants')
+      .set((eb) => ({
+        last_read_id: upTo,
+        unread_count: eb
+          .selectFrom('messages')
+          .select((count) => count.fn.countAll<number>().as('count'))
+          .where('thread_id', '=', threadId)
+          .where('id', '>', upTo)
+          .where('sender', '<>', address),
+      }))
+      .where('thread_id', '=', threadId)
+      .where('address', '=', address)
+      .where('last_read_id', '<', upTo)
+      .returning(['last_read_id', 'unread_count'])
+      .executeTakeFirst()
+    if (moved) return { ...moved, moved: true }
+    const current = await this.#db
+      .selectFrom('thread_participants')
+      .select(['last_read_id', 'unread_count'])
+      .where('thread_id', '=', threadId)
+      .where('address', '=', address)
+      .executeTakeFirstOrThrow()
+    return { ...current, moved: false }
+  }
+}
+
+/** The threads `address` takes part in and has not deleted, as ThreadRecord rows. */
+function threadQuery(db: ChatDb, address: string) {
+  return db
+    .selectFrom('thread_participants as tp')
+    .innerJoin('threads as t', 't.id', 'tp.thread_id')
+    .leftJoin('shops as s', 's.id', 't.shop_id')
+    .where('tp.address', '=', address)
+    .where('tp.hidden', '=', 0)
+    .select([
+      't.id',
+      't.uuid',
+      't.shop_id',
+      't.created_at',
+      't.updated_at',
+      't.last_message',
+      't.last_message_id',
+      'tp.unread_count',
+      's.id as shop_ref',
+      's.name as shop_name',
+      's.url as shop_url',
+    ])
+}
+
+const findVisibleThread = prepared((db: Kysely<ChatTables>, uuid: string, address: string) => threadQuery(db, address).where('t.uuid', '=', uuid))
+
+interface ThreadFilterShape {
+  shopId: boolean
+  shopUrl: boolean
+}
+
+function filteredThreads(db: ChatDb, shape: ThreadFilterShape, address: string, shopId?: number, shopUrl?: string) {
+  let query = threadQuery(db, address)
+  if (shape.shopId) query = query.where('t.shop_id', '=', shopId!)
+  if (shape.shopUrl) query = query.where('s.url', '=', shopUrl!)
+  return query
+}
+
+const countThreads = preparedShapes((db: Kysely<ChatTables>, shape: ThreadFilterShape, address: string, shopId?: number, shopUrl?: string) =>
+  filteredThreads(db, shape, address, shopId, shopUrl)
+    .clearSelect()
+    .select((eb) => eb.fn.countAll().as('count')),
+)
+
+const listThreads = preparedShapes(
+  (db: Kysely<ChatTables>, shape: ThreadFilterShape, address: string, shopId: number | undefined, shopUrl: string | undefined, limit: number, offset: number) =>
+    filteredThreads(db, shape, address, shopId, shopUrl).orderBy('tp.updated_at', 'desc').orderBy('tp.thread_id', 'desc').limit(limit).offset(offset),
+)
+
+function participantsQuery(db: ChatDb) {
+  return db.selectFrom('thread_participants').select(['thread_id', 'address', 'last_read_id']).orderBy('thread_id').orderBy('position')
+}
+
+const participantsOfThread = prepared((db: Kysely<ChatTables>, threadId: number) => participantsQuery(db).where('thread_id', '=', threadId))
+
+async function countUnread(db: ChatDb, threadId: number, address: string, afterId: number): Promise<number> {
+  const { count } = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('thread_id', '=', threadId)
+    .where('id', '>', afterId)
+    .where('sender', '<>', address)
+    .executeTakeFirstOrThrow()
+  return Number(count)
+}
+
+function toThreadRecord(
+  row: Omit<ThreadRecord, 'shop'> & { shop_ref: number | null; shop_name: string | null; shop_url: string | null },
+): ThreadRecord {
+  const { shop_ref, shop_name, shop_url, ...thread } = row
+  const shop = shop_ref === null ? null : { id: shop_ref, name: shop_name ?? '', url: shop_url ?? '' }
+  return { ...thread, shop }
+}

@@ -1,0 +1,81 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openDatabase } from '../../../src/core/database/database.js'
+import { prepared, preparedShapes } from '../../../src/core/database/prepared.js'
+import type { Kysely } from 'kysely'
+import type { AuthTables } from '../../../src/features/auth/index.js'
+import { MIGRATIONS } from '../../../src/server.js'
+
+let db: Kysely<AuthTables>
+
+beforeAll(async () => {
+  db = (await openDatabase('sqlite::memory:', MIGRATIONS)).db.withTables<AuthTables>()
+  await db
+    .insertInto('tokens')
+    .values([
+      { token_hash: 'a', address: 'Ralice', expires_at: '2030-01-01T00:00:00.000Z' },
+      { token_hash: 'b', address: 'Rbob', expires_at: '2020-01-01T00:00:00.000Z' },
+      { token_hash: 'c', address: 'Rcarol', expires_at: '2031-01-01T00:00:00.000Z' },
+    ])
+    .execute()
+})
+afterAll(async () => {
+  await db.destroy()
+})
+
+describe('prepared queries', () => {
+  const findToken = prepared((db: Kysely<AuthTables>, hash: string, now: string) =>
+    db.selectFrom('tokens').select('address').where('token_hash', '=', hash).where('expires_at', '>', now),
+  )
+
+  it('binds each call its own values, in the right places', async () => {
+    const now = '2025-01-01T00:00:00.000Z'
+    expect((await findToken(db, 'a', now)).rows).toEqual([{ address: 'Ralice' }])
+    expect((await findToken(db, 'c', now)).rows).toEqual([{ address: 'Rcarol' }])
+    expect((await findToken(db, 'b', now)).rows).toEqual([])
+    expect((await findToken(db, 'b', '2019-01-01T00:00:00.000Z')).rows).toEqual([{ address: 'Rbob' }])
+  })
+
+  it('keeps the values written into the query itself', async () => {
+    const addressesBefore = prepared((db: Kysely<AuthTables>, limit: number) =>
+      db.selectFrom('tokens').select('address').where('expires_at', '<', '2030-06-01T00:00:00.000Z').orderBy('address').limit(limit),
+    )
+    expect((await addressesBefore(db, 5)).rows.map((r) => r.address)).toEqual(['Ralice', 'Rbob'])
+    expect((await addressesBefore(db, 1)).rows.map((r) => r.address)).toEqual(['Ralice'])
+  })
+
+  it('compiles one query per shape', async () => {
+    const tokens = preparedShapes((db: Kysely<AuthTables>, shape: { expiring: boolean }, now: string) => {
+      const query = db.selectFrom('tokens').select('address').orderBy('address')
+      return shape.expiring ? query.where('expires_at', '<', now) : query
+    })
+    const now = '2030-06-01T00:00:00.000Z'
+    expect((await tokens(db, { expiring: true }, now)).rows).toHaveLength(2)
+    expect((await tokens(db, { expiring: false }, now)).rows).toHaveLength(3)
+    expect((await tokens(db, { expiring: true }, '2025-01-01T00:00:00.000Z')).rows).toEqual([{ address: 'Rbob' }])
+  })
+})
+
+describe('the SQLite driver', () => {
+  it('gives the one connection to one transaction at a time, in the order they asked', async () => {
+    const order: string[] = []
+    const transaction = (name: string) =>
+      db.transaction().execute(async (trx) => {
+        order.push(`${name} begin`)
+        await trx.selectFrom('tokens').select('address').execute()
+        await sleep(5)
+        order.push(`${name} end`)
+      })
+    await Promise.all([transaction('first'), transaction('second'), transaction('third')])
+    expect(order).toEqual(['first begin', 'first end', 'second begin', 'second end', 'third begin', 'third end'])
+  })
+
+  it('rolls a failed transaction back and serves the next caller', async () => {
+    const failing = db.transaction().execute(async (trx) => {
+      await trx.insertInto('tokens').values({ token_hash: 'd', address: 'Rdave', expires_at: '2030-01-01T00:00:00.000Z' }).execute()
+      throw new Error('stop')
+    })
+    await expect(failing).rejects.toThrow('stop')
+    expect(await db.selectFrom('tokens').select('address').where('token_hash', '=', 'd').execute()).toEqual([])
+  })
+})
