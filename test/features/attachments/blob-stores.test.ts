@@ -92,6 +92,15 @@ for (const [backend, open] of Object.entries(BACKENDS)) {
       expect(await fixture.leftoverCount()).toBe(0)
     })
 
+    it('stores the same bytes once when they arrive together', async () => {
+      const puts = [50_000, 70_000, 90_000].map((pieceBytes) => store.put(piecesOf(LARGE, pieceBytes), { maxBytes: MAX_BYTES }))
+
+      expect(new Set((await Promise.all(puts)).map((blob) => blob.sha256))).toEqual(new Set([sha256Of(LARGE)]))
+      expect(await fixture.storedCount()).toBe(1)
+      expect(await fixture.leftoverCount()).toBe(0)
+      expect(sha256Of(await read(await store.open(sha256Of(LARGE))))).toBe(sha256Of(LARGE))
+    })
+
     it('stores an empty blob', async () => {
       const blob = await store.put(Readable.from([]), { maxBytes: MAX_BYTES })
 
