@@ -4,9 +4,8 @@ import { Kysely } from 'kysely'
 import { verifySignature } from '../src/core/vfx/signature.js'
 import { InProcessBus } from '../src/core/bus/in-process-bus.js'
 import { systemClock } from '../src/core/clock.js'
-import { AuthRepository, AuthService } from '../src/features/auth/index.js'
-import { ChatService, MessageRepository, ThreadRepository } from '../src/features/chat/index.js'
-import { ShopRepository, ShopService } from '../src/features/shops/index.js'
+import { loadConfig } from '../src/core/config.js'
+import { buildFeatures } from '../src/server.js'
 import { CachingSqliteDialect } from '../src/core/database/sqlite-driver.js'
 import type { BenchUser } from './users.js'
 
@@ -60,17 +59,9 @@ export async function measureCosts(
       if (event.level === 'query') captured?.push({ sql: event.query.sql, parameters: event.query.parameters })
     },
   })
-  const clock = systemClock
-  const auth = new AuthService(new AuthRepository(db), { network: 'mainnet', tokenTtl: 86_400, clock })
-  const chat = new ChatService(
-    {
-      threads: new ThreadRepository(db),
-      messages: new MessageRepository(db, async () => {}),
-      shops: new ShopService(new ShopRepository(db), clock),
-      bus: new InProcessBus(),
-    },
-    { network: 'mainnet', maxMessageLength: 4000, sendLimiter: null, clock },
-  )
+  // The server's own wiring, without HTTP: the costs measured are the service's as it runs.
+  const config = loadConfig({ DATABASE_URL: `sqlite:${path}`, RATE_LIMIT_SEND: '0' })
+  const { auth, chat } = await buildFeatures(config, { db, orderMessages: async () => {}, bus: new InProcessBus(), clock: systemClock })
   const { message } = await auth.challenge(user.address)
   const { token } = await auth.issueToken(user.address, message, user.sign(message))
   const signedIn = async () => (await auth.authenticate(token)).address

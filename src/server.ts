@@ -1,15 +1,28 @@
+import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import type { Kysely } from 'kysely'
 import type { EventBus } from './core/bus/event-bus.js'
 import { InProcessBus } from './core/bus/in-process-bus.js'
 import { RedisBus } from './core/bus/redis-bus.js'
 import { systemClock, type Clock } from './core/clock.js'
 import type { Config } from './core/config.js'
 import { baselineMigrations } from './core/database/baseline-migrations.js'
-import { openDatabase } from './core/database/database.js'
+import { openDatabase, type MessageOrdering } from './core/database/database.js'
 import type { Migrations } from './core/database/migrations.js'
 import { buildApp } from './core/http/app.js'
 import { StreamHub } from './core/realtime/stream-hub.js'
 import { TokenBuckets } from './core/token-bucket.js'
+import {
+  Attachment,
+  attachmentMigrations,
+  AttachmentRepository,
+  attachmentRoutes,
+  AttachmentService,
+  FilesystemBlobStore,
+  PostgresBlobStore,
+  type AttachmentTables,
+  type BlobStore,
+} from './features/attachments/index.js'
 import { AuthRepository, authRoutes, AuthService, type AuthTables } from './features/auth/index.js'
 import {
   ChatService,
@@ -26,15 +39,16 @@ import { Shop, ShopRepository, shopRoutes, ShopService, type ShopTables } from '
 import { streamRoutes } from './features/streams/index.js'
 
 /** Every feature's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS: readonly Migrations[] = [baselineMigrations]
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, attachmentMigrations]
 
 /** All the service's tables, for tools and tests that look at the database as a whole. */
-export type Tables = AuthTables & ShopTables & ChatTables
+export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables
 
 export interface Server {
   readonly app: FastifyInstance
   readonly bus: EventBus
   readonly chat: ChatService
+  readonly attachments: AttachmentService
   /** Base URL it listens on, e.g. http://127.0.0.1:8000 */
   readonly url: string
   close(): Promise<void>
@@ -59,19 +73,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const clock = parts.clock ?? systemClock
   const { db, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
-  const threads = new ThreadRepository(db)
-
-  const auth = new AuthService(new AuthRepository(db), { network: config.network, tokenTtl: config.tokenTtl, clock })
-  const shops = new ShopService(new ShopRepository(db), clock)
-  const chat = new ChatService(
-    { threads, messages: new MessageRepository(db, orderMessages), shops, bus },
-    {
-      network: config.network,
-      maxMessageLength: config.maxMessageLength,
-      sendLimiter: config.rateLimitSend > 0 ? new TokenBuckets(config.rateLimitSend, config.rateLimitSendBurst) : null,
-      clock,
-    },
-  )
+  const { auth, shops, chat, attachments, threads } = await buildFeatures(config, { db, orderMessages, bus, clock })
   const streams = new StreamHub(bus)
   const app = await buildApp(config, {
     authenticator: (token) => auth.authenticate(token),
@@ -80,15 +82,17 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     features: [
       { routes: authRoutes(auth) },
       { routes: shopRoutes(shops), schemas: [Shop] },
-      { routes: threadRoutes(chat), schemas: [Message, Thread, ThreadDetail] },
+      { routes: threadRoutes(chat), schemas: [Attachment, Message, Thread, ThreadDetail] },
       { routes: messageRoutes(chat) },
       { routes: streamRoutes(chat, clock) },
+      { routes: attachmentRoutes(attachments) },
     ],
   })
 
   const housekeeping = setInterval(() => {
     chat.sweepLimiters(clock.now())
     auth.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, 'purging expired sessions failed'))
+    attachments.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'sweeping unsent uploads failed'))
   }, HOUSEKEEPING_MS)
   housekeeping.unref()
 
@@ -111,5 +115,59 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  return { app, bus, chat, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
+  return { app, bus, chat, attachments, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
+}
+
+/** Files beside the database on one node; PostgreSQL when several nodes must serve any file. */
+async function openBlobStore(config: Config, db: Kysely<object>): Promise<BlobStore> {
+  if (config.blobStore === 'postgres') return new PostgresBlobStore(db)
+  const store = new FilesystemBlobStore(config.blobDir)
+  // What a crash left half-written is never a blob; clear it before serving.
+  await store.sweepIncoming()
+  return store
+}
+
+/** What every feature runs on: the open database, the event bus, the clock. */
+export interface Foundation {
+  db: Kysely<object>
+  orderMessages: MessageOrdering
+  bus: EventBus
+  clock: Clock
+}
+
+/**
+ * Each feature's repository and service, wired to its neighbours; startServer puts routes on
+ * them, and the benchmark calls them without HTTP.
+ */
+export async function buildFeatures(config: Config, { db, orderMessages, bus, clock }: Foundation) {
+  const threads = new ThreadRepository(db)
+  const blobs = await openBlobStore(config, db)
+  const auth = new AuthService(new AuthRepository(db), { network: config.network, tokenTtl: config.tokenTtl, clock })
+  const shops = new ShopService(new ShopRepository(db), clock)
+  const attachmentRepository = new AttachmentRepository(db)
+  const attachments = new AttachmentService(
+    {
+      repository: attachmentRepository,
+      blobs,
+      // The chat says which threads a caller sees; it is built next, and asked only at request time.
+      threadOf: (caller, uuid) => chat.threadOf(caller, uuid),
+      signingSecret: await attachmentRepository.signingKey('download-urls', () => randomBytes(32).toString('base64url')),
+    },
+    {
+      maxBytes: config.maxAttachmentBytes,
+      dailyBytes: config.attachmentDailyBytes,
+      sweepAfter: config.attachmentSweepAfter,
+      clock,
+    },
+  )
+  const chat: ChatService = new ChatService(
+    { threads, messages: new MessageRepository(db, orderMessages), shops, attachments, bus },
+    {
+      network: config.network,
+      maxMessageLength: config.maxMessageLength,
+      sendLimiter: config.rateLimitSend > 0 ? new TokenBuckets(config.rateLimitSend, config.rateLimitSendBurst) : null,
+      clock,
+    },
+  )
+  return { auth, shops, chat, attachments, threads }
 }

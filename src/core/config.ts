@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path'
 import type { Network } from './vfx/address.js'
 
 /** Everything the service reads from its environment, parsed once at start-up. */
@@ -35,6 +36,15 @@ export interface Config {
   readonly streamBufferBytes: number
   /** Seconds between stream heartbeats (SSE comment, WebSocket ping). */
   readonly streamHeartbeat: number
+  /** Bytes one uploaded file may have. */
+  readonly maxAttachmentBytes: number
+  /** Bytes one address may upload in 24 hours; 0 turns the quota off. */
+  readonly attachmentDailyBytes: number
+  /** Seconds an upload may wait to be sent with a message before it is deleted. */
+  readonly attachmentSweepAfter: number
+  /** Where attachment bytes live: files under `blobDir` (one node) or PostgreSQL (any node serves any file). */
+  readonly blobStore: 'filesystem' | 'postgres'
+  readonly blobDir: string
 }
 
 export class ConfigError extends Error {}
@@ -102,6 +112,23 @@ function timeouts(env: Env) {
   }
 }
 
+function attachments(env: Env) {
+  const onPostgres = databaseUrl(env).startsWith('postgres')
+  const blobStore = oneOf(env, 'BLOB_STORE', ['filesystem', 'postgres'] as const, onPostgres ? 'postgres' : 'filesystem')
+  if (blobStore === 'postgres' && !onPostgres) throw new ConfigError('BLOB_STORE=postgres needs a postgres:// DATABASE_URL')
+  const sqliteFile = databaseUrl(env).slice('sqlite:'.length)
+  return {
+    maxAttachmentBytes: integer(env, 'MAX_ATTACHMENT_BYTES', 10 * 1_048_576, 1024, 1024 * 1_048_576),
+    attachmentDailyBytes: integer(env, 'ATTACHMENT_DAILY_BYTES', 512 * 1_048_576, 0, Number.MAX_SAFE_INTEGER),
+    attachmentSweepAfter: integer(env, 'ATTACHMENT_SWEEP_AFTER', 86_400, 60, 31_536_000),
+    blobStore,
+    // Beside the SQLite file by default, so one folder holds all of a node's data.
+    blobDir:
+      env.BLOB_DIR?.trim() ||
+      (onPostgres || sqliteFile === ':memory:' ? './data/blobs' : join(dirname(sqliteFile), 'blobs')),
+  }
+}
+
 /** Reads the configuration; throws ConfigError naming the variable when a value is unusable. */
 export function loadConfig(env: Env = process.env): Config {
   const redisUrl = env.REDIS_URL?.trim() || null
@@ -129,5 +156,6 @@ export function loadConfig(env: Env = process.env): Config {
     streamBufferBytes: integer(env, 'STREAM_BUFFER_BYTES', 262_144, 4096, 67_108_864),
     // At most 30: a heartbeat must come before CONNECTION_TIMEOUT (31 s at least) closes a quiet socket.
     streamHeartbeat: integer(env, 'STREAM_HEARTBEAT', 15, 1, 30),
+    ...attachments(env),
   })
 }

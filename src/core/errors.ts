@@ -33,3 +33,13 @@ export class RateLimited extends ChatError {
     super('Request was throttled.')
   }
 }
+
+/** A request body larger than the route takes (an upload past MAX_ATTACHMENT_BYTES). */
+export class PayloadTooLarge extends ChatError {}
+
+/** A byte range that lies outside the resource; the answer names the resource's size. */
+export class RangeNotSatisfiable extends ChatError {
+  constructor(readonly size: number) {
+    super('Requested range not satisfiable.')
+  }
+}

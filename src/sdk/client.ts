@@ -1,10 +1,11 @@
+import type { Attachment } from '../features/attachments/index.js'
 import type { Challenge, Session } from '../features/auth/index.js'
 import type { Message, Thread, ThreadDetail } from '../features/chat/index.js'
 import type { Shop } from '../features/shops/index.js'
 import type { VfxSigner } from './signer.js'
 
 // The server's own schemas are the one definition of every shape the API answers with.
-export type { Challenge, Message, Session, Shop, Thread, ThreadDetail }
+export type { Attachment, Challenge, Message, Session, Shop, Thread, ThreadDetail }
 
 export interface Page<T> {
   count: number
@@ -25,6 +26,24 @@ export class ApiError extends Error {
 }
 
 type Query = Record<string, string | number | boolean | undefined>
+
+interface ExchangeOptions {
+  query?: Query
+  /** Sent as JSON. */
+  body?: unknown
+  /** Sent as it is, instead of `body`: a file's bytes. */
+  file?: Blob | Uint8Array<ArrayBuffer>
+  /** Bytes of `file` sent so far, of `total`. */
+  onProgress?: (sent: number, total: number) => void
+  signal?: AbortSignal
+}
+
+/** What the transport brought back, before it is read as the contract's answer. */
+interface RawAnswer {
+  status: number
+  text: string
+  headers: Headers
+}
 
 /**
  * A typed client of the vfx-chat HTTP API (docs/api.md), for Node and browsers. Tests, the web
@@ -111,12 +130,37 @@ export class VfxChatClient {
     return this.request<Page<Message>>('GET', `/api/chat/${encodeURIComponent(uuid)}/message/`, { query })
   }
 
-  /** Sends a message; `created` is false when `client_id` matched an earlier send (200). */
-  async sendMessage(uuid: string, body: { content: string; client_id?: string; sender?: string }) {
+  /**
+   * Sends a message; `created` is false when `client_id` matched an earlier send (200).
+   * `attachments` are ids of the caller's uploads to this thread; `content` may then be empty.
+   */
+  async sendMessage(uuid: string, body: { content: string; client_id?: string; sender?: string; attachments?: string[] }) {
     const { status, body: message } = await this.exchange<Message>('POST', `/api/chat/${encodeURIComponent(uuid)}/message/`, {
       body,
     })
     return { message, created: status === 201 }
+  }
+
+  /**
+   * Uploads a file to a thread, for a message to carry by its id. The server decides what the
+   * bytes are; `name` is only for the download.
+   *
+   * ```ts
+   * const photo = await client.uploadAttachment(uuid, file, file.name, { onProgress: (sent, total) => bar.value = sent / total })
+   * await client.sendMessage(uuid, { content: '', attachments: [photo.id] })
+   * ```
+   */
+  uploadAttachment(
+    uuid: string,
+    file: Blob | Uint8Array<ArrayBuffer>,
+    name: string,
+    options: { onProgress?: (sent: number, total: number) => void; signal?: AbortSignal } = {},
+  ) {
+    return this.request<Attachment>('POST', `/api/chat/${encodeURIComponent(uuid)}/attachments/`, {
+      query: { name },
+      file,
+      ...options,
+    })
   }
 
   markRead(uuid: string, upTo?: number) {
@@ -157,27 +201,86 @@ export class VfxChatClient {
 
   // ---- transport ----
 
-  async request<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
+  async request<T>(method: string, path: string, options: ExchangeOptions = {}): Promise<T> {
     return (await this.exchange<T>(method, path, options)).body
   }
 
   /** One HTTP exchange; throws ApiError for any non-2xx answer. */
-  async exchange<T>(method: string, path: string, options: { query?: Query; body?: unknown } = {}) {
+  async exchange<T>(method: string, path: string, options: ExchangeOptions = {}) {
     const url = new URL(this.baseUrl + path)
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value))
     }
     const headers: Record<string, string> = {}
     if (this.token) headers.authorization = `Bearer ${this.token}`
-    if (options.body !== undefined) headers['content-type'] = 'application/json'
-    const response = await fetch(url, {
-      method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    })
-    const text = await response.text()
-    const body = text === '' ? undefined : JSON.parse(text)
-    if (!response.ok) throw new ApiError(response.status, body ?? {}, response.headers)
-    return { status: response.status, body: body as T, headers: response.headers }
+    let body: Blob | Uint8Array<ArrayBuffer> | string | undefined
+    if (options.file !== undefined) {
+      // The server reads the type from the bytes, so the client claims none.
+      headers['content-type'] = 'application/octet-stream'
+      body = options.file
+    } else if (options.body !== undefined) {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(options.body)
+    }
+    const { file, onProgress, signal } = options
+    const answer =
+      file !== undefined && onProgress
+        ? await sendReportingProgress(method, url, headers, file, onProgress, signal)
+        : await send(method, url, headers, body, signal)
+    const parsed = answer.text === '' ? undefined : JSON.parse(answer.text)
+    if (answer.status < 200 || answer.status > 299) throw new ApiError(answer.status, parsed ?? {}, answer.headers)
+    return { status: answer.status, body: parsed as T, headers: answer.headers }
   }
+}
+
+async function send(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body: BodyInit | undefined,
+  signal: AbortSignal | undefined,
+): Promise<RawAnswer> {
+  const response = await fetch(url, { method, headers, body, signal })
+  return { status: response.status, text: await response.text(), headers: response.headers }
+}
+
+/**
+ * fetch reports no upload progress; XMLHttpRequest does, in browsers. Without it (Node) the
+ * progress comes once, all sent, with the answer. A lost connection is a TypeError, as fetch's.
+ */
+async function sendReportingProgress(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  file: Blob | Uint8Array<ArrayBuffer>,
+  onProgress: (sent: number, total: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<RawAnswer> {
+  const total = file instanceof Uint8Array ? file.byteLength : file.size
+  if (typeof XMLHttpRequest === 'undefined') {
+    const answer = await send(method, url, headers, file, signal)
+    onProgress(total, total)
+    return answer
+  }
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted()
+    const xhr = new XMLHttpRequest()
+    xhr.open(method, url)
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value)
+    xhr.upload.onprogress = (event) => onProgress(event.loaded, total)
+    xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText, headers: parseHeaders(xhr.getAllResponseHeaders()) })
+    xhr.onerror = () => reject(new TypeError('The upload failed: the server cannot be reached.'))
+    xhr.onabort = () => reject(signal?.reason ?? new DOMException('The upload was aborted.', 'AbortError'))
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true })
+    xhr.send(file)
+  })
+}
+
+function parseHeaders(raw: string): Headers {
+  const headers = new Headers()
+  for (const line of raw.trim().split(/\r?\n/)) {
+    const colon = line.indexOf(':')
+    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim())
+  }
+  return headers
 }

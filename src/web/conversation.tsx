@@ -1,7 +1,8 @@
 import { Fragment } from 'preact'
-import { useLayoutEffect, useRef } from 'preact/hooks'
+import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { Message } from '../sdk/client.js'
 import { Address, Avatar } from './address.js'
+import { AttachmentList } from './attachments.js'
 import { Composer } from './composer.js'
 import { clockTime, dayLabel, fullTime, shortAddress } from './format.js'
 import { Icon, type IconName } from './icons.js'
@@ -11,6 +12,7 @@ import type { Live } from './live.js'
 import type { PageConfig } from './page-config.js'
 import type { WebClient } from './session.js'
 import { useConversation, type PendingMessage } from './use-conversation.js'
+import { useUploads } from './use-uploads.js'
 
 interface Props {
   client: WebClient & { address: string }
@@ -24,9 +26,16 @@ interface Props {
 /** Near enough to the bottom to follow new messages rather than keep one's place. */
 const FOLLOW_PX = 80
 
-/** One thread: header, messages (older on demand), who is typing, and the composer. */
+/** A drag that carries files, not text or a link from the page. */
+function carriesFiles(event: DragEvent): boolean {
+  return event.dataTransfer?.types.includes('Files') ?? false
+}
+
+/** One thread: header, messages (older on demand), who is typing, and the composer; files dropped on it are attached. */
 export function Conversation({ client, live, uuid, config, typing, onSeen }: Props) {
   const conversation = useConversation(client, live, uuid, onSeen)
+  const uploads = useUploads(client, uuid)
+  const [dropping, setDropping] = useState(false)
   const { thread, messages, pending } = conversation
   const me = client.address
   const list = useRef<HTMLDivElement>(null)
@@ -59,7 +68,24 @@ export function Conversation({ client, live, uuid, config, typing, onSeen }: Pro
   const people = thread ? others(thread, me) : []
   const group = (thread?.participants.length ?? 0) > 2
   return (
-    <section class="conversation" aria-labelledby="conversation-title">
+    <section
+      class={`conversation${dropping ? ' dropping' : ''}`}
+      aria-labelledby="conversation-title"
+      onDragOver={(event) => {
+        if (!thread || !carriesFiles(event)) return
+        event.preventDefault()
+        setDropping(true)
+      }}
+      onDragLeave={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDropping(false)
+      }}
+      onDrop={(event) => {
+        setDropping(false)
+        if (!thread || !carriesFiles(event)) return
+        event.preventDefault()
+        uploads.add([...(event.dataTransfer?.files ?? [])])
+      }}
+    >
       <PaneHeader>
         {people[0] && <Avatar address={people[0]} />}
         <h2 id="conversation-title" class="people">
@@ -116,7 +142,13 @@ export function Conversation({ client, live, uuid, config, typing, onSeen }: Pro
       <p class="typing" aria-live="polite">
         {typing && typing.length > 0 ? `${typing.map(shortAddress).join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…` : ''}
       </p>
-      <Composer maxLength={config.maxMessageLength} onSend={conversation.send} onTyping={() => live.typing(uuid)} disabled={!thread} />
+      <Composer
+        maxLength={config.maxMessageLength}
+        uploads={uploads}
+        onSend={conversation.send}
+        onTyping={() => live.typing(uuid)}
+        disabled={!thread}
+      />
     </section>
   )
 }
@@ -130,7 +162,8 @@ function Bubble({ message, mine, group }: { message: Message; mine: boolean; gro
             {shortAddress(message.sender)}
           </span>
         )}
-        <p class="content">{message.content}</p>
+        {message.attachments.length > 0 && <AttachmentList attachments={message.attachments} />}
+        {message.content && <p class="content">{message.content}</p>}
         <span class="meta">
           <time dateTime={message.timestamp} title={fullTime(message.timestamp)}>
             {clockTime(message.timestamp)}
@@ -146,7 +179,8 @@ function PendingBubble({ message, conversation }: { message: PendingMessage; con
   return (
     <li class={`bubble-row mine${message.failed ? ' failed' : ' sending'}`}>
       <div class="bubble">
-        <p class="content">{message.content}</p>
+        {message.attachments.length > 0 && <AttachmentList attachments={message.attachments} />}
+        {message.content && <p class="content">{message.content}</p>}
         <span class="meta">
           {message.failed ? (
             <>

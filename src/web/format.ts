@@ -51,3 +51,20 @@ export function codePoints(text: string): number {
   for (const _ of text) count++
   return count
 }
+
+// "812 bytes" reads better than the short "812 byte"; "kB" and "MB" better than their long names.
+const sizeUnits = (['byte', 'kilobyte', 'megabyte'] as const).map(
+  (unit) =>
+    new Intl.NumberFormat(undefined, { style: 'unit', unit, unitDisplay: unit === 'byte' ? 'long' : 'short', maximumFractionDigits: 1 }),
+)
+
+/** "812 bytes", "14.2 kB", "2.3 MB": steps of 1024, as the server's limit (10 MiB) counts. */
+export function fileSize(bytes: number): string {
+  let step = 0
+  let value = bytes
+  while (value >= 1024 && step < sizeUnits.length - 1) {
+    value /= 1024
+    step++
+  }
+  return sizeUnits[step]!.format(value)
+}

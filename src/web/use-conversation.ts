@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { ApiError, type Message, type Thread } from '../sdk/client.js'
+import { ApiError, type Attachment, type Message, type Thread } from '../sdk/client.js'
 import type { Live } from './live.js'
 import { errorText, type WebClient } from './session.js'
 
@@ -13,6 +13,8 @@ const REFRESH_DELAY_MS = 200
 export interface PendingMessage {
   client_id: string
   content: string
+  /** Already uploaded; the message carries their ids. */
+  attachments: Attachment[]
   failed: string | null
 }
 
@@ -27,7 +29,7 @@ export interface Conversation {
   hasOlder: boolean
   loadingOlder: boolean
   loadOlder(): Promise<void>
-  send(content: string): void
+  send(content: string, attachments: Attachment[]): void
   retry(clientId: string): void
   discard(clientId: string): void
 }
@@ -40,6 +42,16 @@ function newClientId(): string {
 function withoutFirst<T>(list: T[], match: (item: T) => boolean): T[] {
   const index = list.findIndex(match)
   return index === -1 ? list : [...list.slice(0, index), ...list.slice(index + 1)]
+}
+
+function attachmentIds(message: { attachments: readonly Attachment[] }): string[] {
+  return message.attachments.map((attachment) => attachment.id)
+}
+
+/** The server's copy of a pending send: the same text and the same attachments. */
+function isPendingCopy(message: Message) {
+  const ids = attachmentIds(message).join()
+  return (pending: PendingMessage) => !pending.failed && pending.content === message.content && attachmentIds(pending).join() === ids
 }
 
 /** Adds or replaces messages by id, keeping send order. */
@@ -114,7 +126,7 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
         const message = event.data
         setMessages((list) => merge(list, [message]))
         // One's own message can come back on the stream before its POST answers: it replaces the pending copy.
-        if (message.sender === client.address) setPending((list) => withoutFirst(list, (p) => !p.failed && p.content === message.content))
+        if (message.sender === client.address) setPending((list) => withoutFirst(list, isPendingCopy(message)))
         else {
           unseen = true
           markRead()
@@ -141,7 +153,11 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
 
   const deliver = async (message: PendingMessage) => {
     try {
-      const { message: sent } = await client.sendMessage(uuid, { content: message.content, client_id: message.client_id })
+      const { message: sent } = await client.sendMessage(uuid, {
+        content: message.content,
+        client_id: message.client_id,
+        attachments: attachmentIds(message),
+      })
       setPending((list) => list.filter((p) => p.client_id !== message.client_id))
       setMessages((list) => merge(list, [sent]))
     } catch (caught) {
@@ -171,8 +187,8 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
         setLoadingOlder(false)
       }
     },
-    send(content) {
-      const message = { client_id: newClientId(), content, failed: null }
+    send(content, attachments) {
+      const message = { client_id: newClientId(), content, attachments, failed: null }
       setPending((list) => [...list, message])
       void deliver(message)
     },

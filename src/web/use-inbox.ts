@@ -64,7 +64,8 @@ export function useInbox(client: WebClient, live: Live, openUuid: string | null)
       if (event.type === 'message') {
         const message = event.data
         const thread = latest.current?.find((t) => t.uuid === message.thread_uuid)
-        if (!thread) return reload()
+        // Without text, the preview is the server's word for the attachments ("Photo", "File").
+        if (!thread || message.content === '') return reload()
         const reading = open.current === thread.uuid && document.visibilityState === 'visible'
         const unread = message.sender !== client.address && !reading
         const moved: Thread = {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VfxChatClient, type Shop } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
@@ -203,6 +204,34 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
     await bubbles(page).filter({ hasText: 'Would 40 VFX do?' }).locator('[data-state="sent"], [data-state="read"]').waitFor()
     await bubbles(owner.page).filter({ hasText: 'Would 40 VFX do?' }).waitFor()
     expect(await bubbles(owner.page).filter({ hasText: 'Would 40 VFX do?' }).count()).toBe(1)
+  })
+
+  it('sends a picture alone, by the attach button; the owner sees its thumbnail live, and “Photo” in the inbox', async () => {
+    const picture = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c33' } }).png().toBuffer()
+    const { page } = buyer
+    const send = page.getByRole('button', { name: 'Send' })
+    expect(await send.isDisabled()).toBe(true)
+    const chooser = page.waitForEvent('filechooser')
+    await page.getByRole('button', { name: 'Attach files' }).press('Enter')
+    await (await chooser).setFiles({ name: 'aurora-print.png', mimeType: 'image/png', buffer: picture })
+    const upload = page.locator('.upload').filter({ hasText: 'aurora-print.png' })
+    await upload.locator('.upload-thumbnail').waitFor()
+    expect(await send.isDisabled()).toBe(false)
+    await send.click()
+    await upload.waitFor({ state: 'detached' })
+    await bubbles(page).filter({ has: page.getByRole('img', { name: 'aurora-print.png' }) }).locator('[data-state="sent"], [data-state="read"]').waitFor()
+
+    const thumbnail = bubbles(owner.page).getByRole('img', { name: 'aurora-print.png' })
+    await thumbnail.waitFor()
+    // Loaded through its signed URL, with no token: the page sends none with an <img>.
+    await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0)
+    const link = owner.page.getByRole('link', { name: 'aurora-print.png' })
+    expect(await link.getAttribute('href')).toMatch(/^\/api\/attachments\/[^/]+\/\?/)
+    await threadItem(owner.page, 'Nebula Prints').locator('.preview').getByText('Photo', { exact: true }).waitFor()
+
+    mkdirSync(SCREENSHOTS, { recursive: true })
+    await owner.page.mouse.move(0, 0)
+    await owner.page.screenshot({ path: join(SCREENSHOTS, 'attachments.png') })
   })
 
   it('counts characters near the limit and refuses to send over it', async () => {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import sharp from 'sharp'
+import type { Attachment } from '../../src/features/attachments/index.js'
 import type { Shop, ThreadDetail } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
 import { secretHash } from '../../src/core/secret-hash.js'
@@ -18,6 +20,8 @@ interface World {
   peer: string
   shop: Shop
   thread: ThreadDetail
+  /** A picture the participant sent in the thread, with its signed URLs. */
+  picture: Attachment
 }
 
 interface Call {
@@ -59,6 +63,14 @@ const MATRIX: Record<string, Call & { expected: [number, number, number, number,
     body: () => ({ content: 'hello' }),
     expected: [401, 401, 404, 201, 201],
   },
+  'POST /api/chat/{uuid}/attachments/': {
+    path: (w) => `/api/chat/${w.thread.uuid}/attachments/?name=notes.txt`,
+    body: () => ({ any: 'bytes' }),
+    expected: [401, 401, 404, 201, 201],
+  },
+  // A signed URL is the capability itself: whoever holds it downloads, token or not, until it expires.
+  'GET /api/attachments/{id}/': { path: (w) => w.picture.url, expected: [200, 200, 200, 200, 200] },
+  'GET /api/attachments/{id}/thumbnail/': { path: (w) => w.picture.thumbnail_url!, expected: [200, 200, 200, 200, 200] },
   'POST /api/chat/{uuid}/read/': { path: (w) => `/api/chat/${w.thread.uuid}/read/`, body: () => ({}), expected: [401, 401, 404, 200, 200] },
   // Everyone may open a stream of their own events; a thread's events reach only its participants.
   'GET /api/chat/stream/': { path: () => '/api/chat/stream/', expected: [401, 401, 200, 200, 200] },
@@ -88,6 +100,14 @@ async function world(): Promise<World> {
     shop_id: shop.id,
     initial_message: 'is it still for sale?',
   })
+  const picture = (await (
+    await fetch(`${server.url}/api/chat/${thread.uuid}/attachments/?name=item.png`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${participant.token}` },
+      body: new Uint8Array(await sharp({ create: { width: 8, height: 8, channels: 3, background: '#345' } }).png().toBuffer()),
+    })
+  ).json()) as Attachment
+  await participant.sendMessage(thread.uuid, { content: '', attachments: [picture.id] })
   const db = openDatabaseFile(server)
   db.prepare('update tokens set expires_at = ? where token_hash = ?').run('2000-01-01T00:00:00.000Z', secretHash(expired.token!))
   db.close()
@@ -103,6 +123,7 @@ async function world(): Promise<World> {
     peer: peer.address,
     shop,
     thread,
+    picture,
   }
 }
 

@@ -20,6 +20,7 @@ export function aMessage(fields: Record<string, unknown> = {}) {
     timestamp: expect.stringMatching(TIME),
     is_read: expect.any(Boolean),
     thread_uuid: expect.stringMatching(UUID_V4),
+    attachments: [],
     ...fields,
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ChatError, Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized } from '../errors.js'
+import { ChatError, Conflict, Forbidden, Invalid, NotFound, PayloadTooLarge, RangeNotSatisfiable, RateLimited, Unauthorized } from '../errors.js'
 import { NO_NUL } from './schemas.js'
 
 /** A path that exists, asked for with a method it does not have. */
@@ -58,6 +58,8 @@ function chatErrorResponse(error: ChatError): ErrorResponse {
     return response(429, { detail: error.message }, { 'retry-after': String(error.retryAfterSeconds) })
   }
   if (error instanceof MethodNotAllowed) return response(405, { detail: error.message }, { allow: error.allow.join(', ') })
+  if (error instanceof PayloadTooLarge) return response(413, { detail: error.message }, { connection: 'close' })
+  if (error instanceof RangeNotSatisfiable) return response(416, { detail: error.message }, { 'content-range': `bytes */${error.size}` })
   const status = error instanceof Forbidden ? 403 : error instanceof NotFound ? 404 : error instanceof Conflict ? 409 : 400
   return response(status, { detail: error.message })
 }

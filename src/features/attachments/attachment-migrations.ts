@@ -1,5 +1,6 @@
-import { sql, type Kysely, type Migration } from 'kysely'
-import type { Engine } from '../../store/database.js'
+import { sql, type Migration } from 'kysely'
+import type { Engine } from '../../core/database/engine.js'
+import { integerKey } from '../../core/database/migrations.js'
 
 /**
  * The attachments feature's schema, to run after the chat's own migrations (it references
@@ -7,18 +8,15 @@ import type { Engine } from '../../store/database.js'
  * blobs as files (`FilesystemBlobStore`).
  *
  * ```ts
- * // In the record the Migrator's provider returns, after '0002_stream_replay':
- * return { '0001_initial': …, '0002_stream_replay': …, ...attachmentMigrations(engine) }
+ * export const MIGRATIONS = [baselineMigrations, attachmentMigrations]   // server.ts
  * ```
  */
 export function attachmentMigrations(engine: Engine): Record<string, Migration> {
-  // The one engine difference: how an integer key is generated.
-  const serial = engine === 'postgres' ? 'serial' : 'integer'
-  const autoIncrement = engine === 'sqlite'
+  const { type: serial, autoIncrement } = integerKey(engine)
 
   return {
     '0003_attachments': {
-      async up(db: Kysely<any>) {
+      async up(db) {
         await db.schema
           .createTable('attachments')
           .addColumn('id', serial, (c) => (autoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey()))
@@ -40,6 +38,9 @@ export function attachmentMigrations(engine: Engine): Record<string, Migration> 
           .execute()
         await db.schema.createIndex('attachments_message').on('attachments').column('message_id').execute()
         await db.schema.createIndex('attachments_thread').on('attachments').column('thread_id').execute()
+        // The sweep asks whether a blob is still named by any attachment before deleting it.
+        await db.schema.createIndex('attachments_blob').on('attachments').column('sha256').execute()
+        await db.schema.createIndex('attachments_thumbnail').on('attachments').column('thumbnail_sha256').execute()
         await db.schema.createIndex('attachments_uploader').on('attachments').columns(['uploader', 'created_at']).execute()
         // The sweep of uploads never sent with a message, oldest first.
         await db.schema
@@ -47,6 +48,12 @@ export function attachmentMigrations(engine: Engine): Record<string, Migration> 
           .on('attachments')
           .column('created_at')
           .where(sql.ref('message_id'), 'is', null)
+          .execute()
+
+        await db.schema
+          .createTable('attachment_keys')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('secret', 'text', (c) => c.notNull())
           .execute()
 
         if (engine !== 'postgres') return

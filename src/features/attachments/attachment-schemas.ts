@@ -1,7 +1,5 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
-
-// The same as http/schemas.ts's, which is not exported; one shared copy once core/ holds schemas.
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+import { Type, type Static } from '@sinclair/typebox'
+import { errors, Nullable, Uuid } from '../../core/http/schemas.js'
 
 /**
  * An attachment as the API shows it. Its id is the random public id, never the row's key.
@@ -28,3 +26,39 @@ export const Attachment = Type.Object(
 )
 
 export type Attachment = Static<typeof Attachment>
+
+const AttachmentParams = Type.Object({ id: Type.String({ maxLength: 64 }) })
+const SignedQuery = Type.Object({
+  expires: Type.Optional(Type.String({ maxLength: 16 })),
+  signature: Type.Optional(Type.String({ maxLength: 128 })),
+})
+const download = {
+  200: { description: 'The bytes: a re-encoded picture inline, anything else as a download.', content: { 'application/octet-stream': { schema: Type.String() } } },
+  206: { description: 'The requested byte range.', content: { 'application/octet-stream': { schema: Type.String() } } },
+  ...errors(404, 416),
+}
+
+export const attachmentSchemas = {
+  upload: {
+    tags: ['attachments'],
+    summary: 'Upload a file to a thread; the body is its bytes, the type is read from them',
+    security: [{ bearer: [] }],
+    params: Type.Object({ uuid: Uuid }),
+    querystring: Type.Object({ name: Type.Optional(Type.String({ maxLength: 255, description: 'The file name shown to the others.' })) }),
+    response: { 201: Type.Ref(Attachment), ...errors(400, 401, 404, 413, 429) },
+  },
+  original: {
+    tags: ['attachments'],
+    summary: 'Download an attachment: by its signed URL, or as a participant with a bearer token',
+    params: AttachmentParams,
+    querystring: SignedQuery,
+    response: download,
+  },
+  thumbnail: {
+    tags: ['attachments'],
+    summary: "An image attachment's WebP thumbnail (at most 320 px a side)",
+    params: AttachmentParams,
+    querystring: SignedQuery,
+    response: download,
+  },
+}

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { sql, type Kysely } from 'kysely'
+import type { BlobTables } from './attachment-tables.js'
 import { BlobMeter, checkRange, isSha256, type BlobStore, type ByteRange, type StoredBlob } from './blob-store.js'
 
 /**
@@ -24,10 +25,10 @@ const BLOB_LOCK = 0x626c6f62
  * ```
  */
 export class PostgresBlobStore implements BlobStore {
-  readonly #db: Kysely<any>
+  readonly #db: Kysely<BlobTables>
 
-  constructor(db: Kysely<any>) {
-    this.#db = db
+  constructor(db: Kysely<object>) {
+    this.#db = db.withTables<BlobTables>()
   }
 
   /**
@@ -112,7 +113,7 @@ export class PostgresBlobStore implements BlobStore {
   }
 }
 
-async function lockBlob(trx: Kysely<any>, sha256: string): Promise<void> {
+async function lockBlob(trx: Kysely<BlobTables>, sha256: string): Promise<void> {
   const key = Number.parseInt(sha256.slice(0, 8), 16) | 0
   await sql`select pg_advisory_xact_lock(${BLOB_LOCK}::int4, ${key}::int4)`.execute(trx)
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { fileTypeFromFile } from 'file-type'
 import sharp, { type Sharp } from 'sharp'
-import { Invalid } from '../../domain/errors.js'
+import { Invalid } from '../../core/errors.js'
 
 /**
  * Pictures shown inline, by the MIME type their bytes reveal, and the format each is

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Address, Cursor, errors, Id, Nullable, Page, PageQuery, Text, Timestamp, Uuid } from '../../core/http/schemas.js'
+import { Attachment } from '../attachments/index.js'
 import { ShopSummary } from '../shops/index.js'
 
 /** A message as every view shows it (docs/api.md §4): lists, details, new-messages, streams. */
@@ -11,6 +12,7 @@ export const Message = Type.Object(
     timestamp: Timestamp,
     is_read: Type.Boolean(),
     thread_uuid: Type.String(),
+    attachments: Type.Array(Type.Ref(Attachment), { description: 'Pictures and files sent with it; empty for text.' }),
   },
   { $id: 'Message' },
 )
@@ -125,6 +127,9 @@ export const messageSchemas = {
       content: Text(),
       sender: Type.Optional(Address),
       client_id: Type.Optional(Nullable(Text({ minLength: 1, maxLength: 64 }))),
+      attachments: Type.Optional(
+        Type.Array(Type.String({ maxLength: 64 }), { maxItems: 10, description: 'Ids of your uploads to this thread; content may then be empty.' }),
+      ),
     }),
     response: { 200: Type.Ref(Message), 201: Type.Ref(Message), ...errors(400, 401, 403, 404, 429) },
   },

@@ -4,6 +4,7 @@ import { timestamp, type Clock } from '../../core/clock.js'
 import { Forbidden, Invalid, NotFound, RateLimited } from '../../core/errors.js'
 import { TokenBuckets } from '../../core/token-bucket.js'
 import { isValidAddress, type Network } from '../../core/vfx/address.js'
+import type { Attachment, AttachmentService } from '../attachments/index.js'
 import type { ShopService } from '../shops/index.js'
 import type { ChatEvent } from './chat-events.js'
 import type { Message, Thread, ThreadDetail } from './chat-schemas.js'
@@ -24,6 +25,7 @@ export interface ChatParts {
   threads: ThreadRepository
   messages: MessageRepository
   shops: ShopService
+  attachments: AttachmentService
   bus: EventBus
 }
 
@@ -62,6 +64,7 @@ export class ChatService {
   readonly #threads: ThreadRepository
   readonly #messages: MessageRepository
   readonly #shops: ShopService
+  readonly #attachments: AttachmentService
   readonly #bus: EventBus
   readonly #options: ChatServiceOptions
   readonly #typingLimiter = new TokenBuckets(TYPING_PER_SECOND, TYPING_BURST)
@@ -70,6 +73,7 @@ export class ChatService {
     this.#threads = parts.threads
     this.#messages = parts.messages
     this.#shops = parts.shops
+    this.#attachments = parts.attachments
     this.#bus = parts.bus
     this.#options = options
   }
@@ -116,7 +120,7 @@ export class ChatService {
       this.#participantsOf(thread),
       this.#messages.messages(thread, { newest: true, limit: DETAIL_MESSAGES }),
     ])
-    return { ...toThread(thread, participants), messages: withReadState(messages, participants) }
+    return { ...toThread(thread, participants), messages: await this.#withReadState(messages, participants) }
   }
 
   async updateThread(caller: string, uuid: string, patch: ThreadPatch): Promise<ThreadDetail> {
@@ -166,7 +170,7 @@ export class ChatService {
       this.#messages.messages(thread, slice),
       this.#participantsOf(thread),
     ])
-    const messages = withReadState(records, participants)
+    const messages = await this.#withReadState(records, participants)
     if (slice.offset !== undefined) return { count, messages, hasNext: false, hasPrevious: false }
     const first = messages[0]
     const last = messages.at(-1)
@@ -180,15 +184,22 @@ export class ChatService {
   async sendMessage(
     caller: string,
     uuid: string,
-    body: { content: string; sender?: string; client_id?: string | null },
+    body: { content: string; sender?: string; client_id?: string | null; attachments?: string[] },
   ): Promise<{ message: Message; created: boolean }> {
     const thread = await this.#visibleThread(caller, uuid)
     if (body.sender !== undefined && body.sender !== caller) {
       throw new Forbidden('sender must be the signed-in address.')
     }
-    checkContent(body.content, this.#options.maxMessageLength)
+    const attachments = body.attachments ?? []
+    checkContent(body.content, this.#options.maxMessageLength, 'content', attachments.length > 0)
+    this.#attachments.checkIds(attachments)
     this.#takeSendToken(caller)
-    return this.#append(thread, caller, body.content, body.client_id ?? null)
+    return this.#append(thread, caller, body.content, body.client_id ?? null, attachments)
+  }
+
+  /** The id of a thread the caller sees, for features that keep rows of a thread (attachments). */
+  async threadOf(caller: string, uuid: string): Promise<{ id: number }> {
+    return { id: (await this.#visibleThread(caller, uuid)).id }
   }
 
   async markRead(caller: string, uuid: string, upTo: number | undefined) {
@@ -225,7 +236,8 @@ export class ChatService {
     this.#typingLimiter.sweep(nowMs)
   }
 
-  async #append(thread: ThreadRecord, sender: string, content: string, clientId: string | null) {
+  async #append(thread: ThreadRecord, sender: string, content: string, clientId: string | null, attachmentIds: string[] = []) {
+    let attached: Attachment[] | undefined
     const { message, created, participants: current } = await this.#messages.addMessage({
       threadId: thread.id,
       threadUuid: thread.uuid,
@@ -233,10 +245,18 @@ export class ChatService {
       content,
       clientId,
       now: timestamp(this.#options.clock),
+      attach:
+        attachmentIds.length === 0
+          ? undefined
+          : async (trx, messageId) => {
+              attached = await this.#attachments.claim(trx, { publicIds: attachmentIds, threadId: thread.id, uploader: sender, messageId })
+              return { preview: /\S/u.test(content) ? content : previewOf(attached) }
+            },
     })
     // A new message comes back with the participants its transaction updated; a replayed one does not.
     const participants = current ?? (await this.#participantsOf(thread))
-    const view = toMessage(message, markersOf(participants))
+    attached ??= (await this.#attachments.ofMessages([message.id])).get(message.id) ?? []
+    const view = toMessage(message, markersOf(participants), attached)
     if (created) {
       this.#publish({ type: 'message', recipients: participants.map((p) => p.address), data: view })
     }
@@ -284,10 +304,22 @@ export class ChatService {
     return thread
   }
 
-  /** Views of messages from any threads, each with its thread's read state. */
+  /** Views of messages from any threads, each with its thread's read state and its attachments. */
   async #viewsOf(messages: MessageRecord[]): Promise<Message[]> {
-    const participants = await this.#threads.participants([...new Set(messages.map((m) => m.thread_id))])
-    return messages.map((message) => toMessage(message, markersOf(participants.get(message.thread_id) ?? [])))
+    const [participants, attachments] = await Promise.all([
+      this.#threads.participants([...new Set(messages.map((m) => m.thread_id))]),
+      this.#attachments.ofMessages(messages.map((m) => m.id)),
+    ])
+    return messages.map((message) =>
+      toMessage(message, markersOf(participants.get(message.thread_id) ?? []), attachments.get(message.id) ?? []),
+    )
+  }
+
+  /** Views of one thread's messages. */
+  async #withReadState(messages: MessageRecord[], participants: readonly Participant[]): Promise<Message[]> {
+    const readMarkers = markersOf(participants)
+    const attachments = await this.#attachments.ofMessages(messages.map((m) => m.id))
+    return messages.map((message) => toMessage(message, readMarkers, attachments.get(message.id) ?? []))
   }
 
   async #participantsOf(thread: ThreadRecord): Promise<Participant[]> {
@@ -312,7 +344,7 @@ function markersOf(participants: readonly Participant[]): Map<string, number> {
   return new Map(participants.map((p) => [p.address, p.last_read_id]))
 }
 
-function toMessage(message: MessageRecord, readMarkers: ReadonlyMap<string, number>): Message {
+function toMessage(message: MessageRecord, readMarkers: ReadonlyMap<string, number>, attachments: Attachment[]): Message {
   return {
     id: message.id,
     sender: message.sender,
@@ -320,12 +352,13 @@ function toMessage(message: MessageRecord, readMarkers: ReadonlyMap<string, numb
     timestamp: message.timestamp,
     is_read: isRead(message.id, message.sender, readMarkers),
     thread_uuid: message.thread_uuid,
+    attachments,
   }
 }
 
-function withReadState(messages: MessageRecord[], participants: readonly Participant[]): Message[] {
-  const readMarkers = markersOf(participants)
-  return messages.map((message) => toMessage(message, readMarkers))
+/** What an inbox shows for a message without text: "Photo" when every attachment is a picture. */
+function previewOf(attachments: readonly Attachment[]): string {
+  return attachments.every((attachment) => attachment.kind === 'image') ? 'Photo' : 'File'
 }
 
 function toThread(thread: ThreadRecord, participants: readonly Participant[]): Thread {

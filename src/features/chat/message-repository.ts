@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { isUniqueViolation, type MessageOrdering } from '../../core/database/database.js'
 import { prepared, preparedShapes } from '../../core/database/prepared.js'
 import type { ChatDb, ChatTables } from './chat-tables.js'
@@ -46,8 +46,13 @@ export class MessageRepository {
     content: string
     clientId: string | null
     now: string
+    /**
+     * Runs in the message's transaction right after its insert (it ties the attachments) and
+     * says what the thread shows as its last message; throwing rolls the message back.
+     */
+    attach?: (trx: Transaction<object>, messageId: number) => Promise<{ preview: string }>
   }): Promise<{ message: MessageRecord; created: boolean; participants?: Participant[] }> {
-    const { threadId, threadUuid, sender, content, clientId, now } = message
+    const { threadId, threadUuid, sender, content, clientId, now, attach } = message
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const existing = clientId === null ? undefined : await findByClientId(trx, threadId, sender, clientId)
@@ -55,7 +60,9 @@ export class MessageRepository {
         await this.#orderMessages(trx)
 
         const { id } = (await insertMessage(trx, threadId, sender, content, clientId, now)).rows[0]!
-        await touchThread(trx, threadId, now, content, id)
+        // Kysely's types are invariant in the tables; the attachments see the same transaction as theirs.
+        const preview = attach ? (await attach(trx as unknown as Transaction<object>, id)).preview : content
+        await touchThread(trx, threadId, now, preview, id)
         const participants = (await touchParticipants(trx, threadId, sender, id, now)).rows
         await deliverToInboxes(trx, threadId, sender, id, now)
         return {

@@ -33,8 +33,8 @@ export function checkParticipantCount(participants: readonly string[], field = '
 }
 
 /** Message text: at least one visible character, at most `maxLength` code points, kept as sent. */
-export function checkContent(content: string, maxLength: number, field = 'content'): void {
-  if (!/\S/u.test(content)) throw new Invalid(field, 'This field may not be blank.')
+export function checkContent(content: string, maxLength: number, field = 'content', blankAllowed = false): void {
+  if (!blankAllowed && !/\S/u.test(content)) throw new Invalid(field, 'This field may not be blank.')
   let codePoints = 0
   for (const _ of content) {
     if (++codePoints > maxLength) {

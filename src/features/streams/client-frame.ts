@@ -3,7 +3,7 @@ import { ChatError, Invalid } from '../../core/errors.js'
 /** What a WebSocket client may send (docs/api.md §9); client frames are flat JSON objects. */
 export type ClientFrame =
   | { type: 'auth'; token: string }
-  | { type: 'send'; thread_uuid: string; content: string; client_id: string | null }
+  | { type: 'send'; thread_uuid: string; content: string; client_id: string | null; attachments: string[] }
   | { type: 'read'; thread_uuid: string; up_to?: number }
   | { type: 'typing'; thread_uuid: string }
   | { type: 'resume'; after_id: number }
@@ -13,6 +13,8 @@ export class MalformedFrame extends ChatError {}
 
 const MAX_ID = 2_147_483_647
 const MAX_CLIENT_ID = 64
+/** As over HTTP: at most this many attachments in one message. */
+const MAX_ATTACHMENTS = 10
 const FRAME_TYPES = ['auth', 'send', 'read', 'typing', 'resume']
 
 /** The JSON object of a text frame; MalformedFrame or Invalid otherwise. */
@@ -48,7 +50,10 @@ export function clientFrame(frame: Record<string, unknown>): ClientFrame {
       if (clientId !== null && clientId.length > MAX_CLIENT_ID) {
         throw new Invalid('client_id', `Ensure this field has no more than ${MAX_CLIENT_ID} characters.`)
       }
-      return { type, thread_uuid: text(frame, 'thread_uuid'), content: text(frame, 'content'), client_id: clientId }
+      const attachments = textList(frame, 'attachments')
+      // A message of attachments alone may have no text, as over HTTP.
+      const content = attachments.length > 0 && frame.content === '' ? '' : text(frame, 'content')
+      return { type, thread_uuid: text(frame, 'thread_uuid'), content, client_id: clientId, attachments }
     }
     case 'read':
       return { type, thread_uuid: text(frame, 'thread_uuid'), up_to: frame.up_to === undefined ? undefined : integer(frame, 'up_to', 1) }
@@ -66,6 +71,18 @@ function text(frame: Record<string, unknown>, field: string): string {
   if (value.length === 0) throw new Invalid(field, 'This field may not be blank.')
   if (value.includes('\u0000')) throw new Invalid(field, 'Null characters are not allowed.')
   return value
+}
+
+/** An optional list of short strings (ids); absent is empty. */
+function textList(frame: Record<string, unknown>, field: string): string[] {
+  const value = frame[field]
+  if (value === undefined || value === null) return []
+  if (!Array.isArray(value)) throw new Invalid(field, 'Expected a list of items.')
+  if (value.length > MAX_ATTACHMENTS) throw new Invalid(field, `Ensure this field has no more than ${MAX_ATTACHMENTS} elements.`)
+  if (!value.every((item) => typeof item === 'string' && item.length > 0 && item.length <= 64)) {
+    throw new Invalid(field, 'Each item must be an attachment id.')
+  }
+  return value as string[]
 }
 
 function integer(frame: Record<string, unknown>, field: string, min: number): number {

@@ -69,6 +69,7 @@ export class WsStream extends StreamConnection {
           const { message } = await chat.sendMessage(this.address, frame.thread_uuid, {
             content: frame.content,
             client_id: frame.client_id,
+            attachments: frame.attachments,
           })
           return this.#reply('ack', { client_id: frame.client_id, message })
         }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { isUniqueViolation, type Engine } from '../../../src/store/database.js'
+import { isUniqueViolation } from '../../../src/core/database/database.js'
+import type { Engine } from '../../../src/core/database/engine.js'
 import { openAttachmentDatabase, type AttachmentDatabase } from './databases.js'
 
 const ENGINES: Engine[] = ['sqlite', 'postgres']

@@ -34,10 +34,10 @@ const BACKENDS: Record<string, () => Promise<BlobStoreFixture>> = {
     }
   },
   async postgres() {
-    const { db, close } = await openAttachmentDatabase('postgres')
+    const { db, connection, close } = await openAttachmentDatabase('postgres')
     const count = async (query: ReturnType<typeof sql<{ count: string }>>) => Number((await query.execute(db)).rows[0]?.count)
     return {
-      store: new PostgresBlobStore(db),
+      store: new PostgresBlobStore(connection),
       storedCount: () => count(sql`select count(*) from blobs`),
       leftoverCount: () => count(sql`select count(*) from blob_chunks where sha256 not in (select sha256 from blobs)`),
       close,

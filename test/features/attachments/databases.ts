@@ -1,10 +1,13 @@
 import type { Kysely } from 'kysely'
-import { attachmentMigrations } from '../../../src/features/attachments/attachment-migrations.js'
-import { openDatabase, type Engine } from '../../../src/store/database.js'
+import { openDatabase } from '../../../src/core/database/database.js'
+import type { Engine } from '../../../src/core/database/engine.js'
+import { MIGRATIONS, type Tables } from '../../../src/server.js'
 import { postgresSchema } from '../../helpers/postgres.js'
 
 export interface AttachmentDatabase {
-  readonly db: Kysely<any>
+  readonly db: Kysely<Tables>
+  /** The same connection untyped, as the server hands it to a feature. */
+  readonly connection: Kysely<object>
   readonly engine: Engine
   close(): Promise<void>
 }
@@ -15,10 +18,10 @@ export interface AttachmentDatabase {
  */
 export async function openAttachmentDatabase(engine: Engine): Promise<AttachmentDatabase> {
   const schema = engine === 'postgres' ? await postgresSchema() : undefined
-  const { db } = await openDatabase(schema?.url ?? 'sqlite::memory:')
-  for (const migration of Object.values(attachmentMigrations(engine))) await migration.up(db)
+  const { db } = await openDatabase(schema?.url ?? 'sqlite::memory:', MIGRATIONS)
   return {
-    db,
+    db: db.withTables<Tables>(),
+    connection: db,
     engine,
     async close() {
       await db.destroy()

@@ -48,6 +48,7 @@ describe('GET /api/chat/ws/', () => {
         timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         is_read: false,
         thread_uuid: thread.uuid,
+        attachments: [],
       },
     })
     const events = await sellerStream.events.until((all) => messagesOf(all).length >= 1)

@@ -1,0 +1,99 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { AttachmentTable, AttachmentTables } from './attachment-tables.js'
+
+export type AttachmentRecord = Omit<AttachmentTable, 'id'> & { id: number }
+export type NewAttachment = Omit<AttachmentTable, 'id' | 'message_id'>
+
+/** Attachment records and the URL-signing key; the bytes themselves live in a BlobStore. */
+export class AttachmentRepository {
+  readonly #db: Kysely<AttachmentTables>
+
+  constructor(db: Kysely<object>) {
+    this.#db = db.withTables<AttachmentTables>()
+  }
+
+  async create(attachment: NewAttachment): Promise<void> {
+    await this.#db.insertInto('attachments').values({ ...attachment, message_id: null }).execute()
+  }
+
+  async find(publicId: string): Promise<AttachmentRecord | undefined> {
+    return this.#db.selectFrom('attachments').selectAll().where('public_id', '=', publicId).executeTakeFirst()
+  }
+
+  /** The attachments of each message, in upload order. */
+  async ofMessages(messageIds: readonly number[]): Promise<AttachmentRecord[]> {
+    if (messageIds.length === 0) return []
+    return this.#db
+      .selectFrom('attachments')
+      .selectAll()
+      .where('message_id', 'in', messageIds)
+      .orderBy('message_id')
+      .orderBy('id')
+      .execute()
+  }
+
+  /**
+   * Ties unsent uploads of `uploader` in `threadId` to a new message, inside the message's own
+   * transaction (so a message never points at an attachment that is not there, and a rolled
+   * back message frees them again). Returns the records it claimed.
+   */
+  async claim(
+    trx: Transaction<object>,
+    claim: { publicIds: readonly string[]; threadId: number; uploader: string; messageId: number },
+  ): Promise<AttachmentRecord[]> {
+    const db = trx.withTables<AttachmentTables>()
+    await db
+      .updateTable('attachments')
+      .set({ message_id: claim.messageId })
+      .where('public_id', 'in', claim.publicIds)
+      .where('thread_id', '=', claim.threadId)
+      .where('uploader', '=', claim.uploader)
+      .where('message_id', 'is', null)
+      .execute()
+    return db.selectFrom('attachments').selectAll().where('message_id', '=', claim.messageId).orderBy('id').execute()
+  }
+
+  /** Bytes `uploader` stored since `since`: what the daily quota counts. */
+  async bytesUploadedSince(uploader: string, since: string): Promise<number> {
+    const { total } = await this.#db
+      .selectFrom('attachments')
+      .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('size'), sql<number>`0`).as('total'))
+      .where('uploader', '=', uploader)
+      .where('created_at', '>', since)
+      .executeTakeFirstOrThrow()
+    return Number(total)
+  }
+
+  /** Deletes uploads never sent before `before`; returns the blobs they named. */
+  async deleteUnsent(before: string): Promise<string[]> {
+    const rows = await this.#db
+      .deleteFrom('attachments')
+      .where('message_id', 'is', null)
+      .where('created_at', '<', before)
+      .returning(['sha256', 'thumbnail_sha256'])
+      .execute()
+    return rows.flatMap((row) => [row.sha256, row.thumbnail_sha256 ?? []].flat())
+  }
+
+  /** Whether any attachment, of any thread, still names this blob (the same bytes are stored once). */
+  async isBlobUsed(sha256: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('attachments')
+      .select('id')
+      .where((eb) => eb.or([eb('sha256', '=', sha256), eb('thumbnail_sha256', '=', sha256)]))
+      .limit(1)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
+  /** The signing key named `name`, made from `generate()` by whichever node asks first. */
+  async signingKey(name: string, generate: () => string): Promise<string> {
+    await this.#db
+      .insertInto('attachment_keys')
+      .values({ name, secret: generate() })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute()
+    const { secret } = await this.#db.selectFrom('attachment_keys').select('secret').where('name', '=', name).executeTakeFirstOrThrow()
+    return secret
+  }
+}

@@ -1,0 +1,10 @@
+/** Pictures and files in messages: uploads checked by their bytes, stored once, served by signed URL. */
+export { attachmentMigrations } from './attachment-migrations.js'
+export { AttachmentRepository } from './attachment-repository.js'
+export { attachmentRoutes } from './attachment-routes.js'
+export { Attachment } from './attachment-schemas.js'
+export { AttachmentService, type ThreadAccess } from './attachment-service.js'
+export type { AttachmentTables } from './attachment-tables.js'
+export type { BlobStore } from './blob-store.js'
+export { FilesystemBlobStore } from './filesystem-blob-store.js'
+export { PostgresBlobStore } from './postgres-blob-store.js'
