@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VfxChatClient } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
@@ -44,6 +45,10 @@ describe('logs at LOG_LEVEL=trace', () => {
     ws.send({ type: 'send', thread_uuid: thread.uuid, content: 'over the socket', client_id: 'ws-1' })
     await ws.frames.until((frames) => frames.some((frame) => frame.type === 'ack'))
     ws.socket.close()
+    // A picture, fetched by its signed URL: the signature is a capability while it lasts.
+    const picture = await client.uploadAttachment(thread.uuid, new Uint8Array(await sharp({ create: { width: 4, height: 4, channels: 3, background: '#123' } }).png().toBuffer()), 'p.png')
+    expect((await fetch(server.url + picture.url)).status).toBe(200)
+    const urlSignature = new URL(picture.url, server.url).searchParams.get('signature')!
     // Credentials where they do not belong, and requests the parser refuses with a token inside.
     await fetch(`${server.url}/api/chat/?token=${token}`, { headers: { authorization: `Bearer ${token}` } })
     await fetch(`${server.url}/api/chat/`, { headers: { authorization: `Bearer ${token}x` } })
@@ -60,11 +65,13 @@ describe('logs at LOG_LEVEL=trace', () => {
     const log = server.output()
     // The log did record the flow (at trace level), with the query token cut out.
     expect(log).toContain('/api/chat/stream/?token=[redacted]')
+    expect(log).toContain(`/api/attachments/${picture.id}/?expires=`)
     expect(log).toContain(`/api/chat/${thread.uuid}/message/`)
     // The part after the dot is the public key, which is public.
     const derBase64 = signature.split('.')[0]!
     for (const [name, secret] of [
       ['token', token],
+      ['download signature', urlSignature],
       ['signature', derBase64],
       ['private key', privateKey],
       ['private key (base64)', Buffer.from(privateKey, 'hex').toString('base64')],

@@ -111,11 +111,12 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
 function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   return {
     level: config.logLevel,
-    // Credentials never reach the log: no headers are logged, and token query parameters are cut.
+    // Credentials never reach the log: no headers are logged, and the query's token and a
+    // download URL's signature (a capability while it lasts) are cut.
     serializers: {
       req: (request: { method: string; url: string; ip?: string }) => ({
         method: request.method,
-        url: request.url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]'),
+        url: request.url.replace(/([?&](?:token|signature)=)[^&]*/gi, '$1[redacted]'),
         ip: request.ip,
       }),
     },
