@@ -34,7 +34,7 @@ function carriesFiles(event: DragEvent): boolean {
 /** One thread: header, messages (older on demand), who is typing, and the composer; files dropped on it are attached. */
 export function Conversation({ client, live, uuid, config, typing, onSeen }: Props) {
   const conversation = useConversation(client, live, uuid, onSeen)
-  const uploads = useUploads(client, uuid)
+  const uploads = useUploads(client, uuid, config.maxAttachmentBytes)
   const [dropping, setDropping] = useState(false)
   const { thread, messages, pending } = conversation
   const me = client.address

@@ -8,6 +8,8 @@ import type { Network } from '../core/vfx/address.js'
 export interface PageConfig {
   network: Network
   maxMessageLength: number
+  /** Bytes one upload may have; a larger file is refused in the page, before any upload. */
+  maxAttachmentBytes: number
 }
 
 function meta(name: string): string | null {
@@ -16,6 +18,14 @@ function meta(name: string): string | null {
 
 export function readPageConfig(): PageConfig {
   const network = meta('vfx-chat:network') === 'testnet' ? 'testnet' : 'mainnet'
-  const maxMessageLength = Number(meta('vfx-chat:max-message-length'))
-  return { network, maxMessageLength: Number.isInteger(maxMessageLength) && maxMessageLength > 0 ? maxMessageLength : 4000 }
+  return {
+    network,
+    maxMessageLength: positive(meta('vfx-chat:max-message-length'), 4000),
+    maxAttachmentBytes: positive(meta('vfx-chat:max-attachment-bytes'), 10 * 1_048_576),
+  }
+}
+
+function positive(text: string | null, fallback: number): number {
+  const value = Number(text)
+  return Number.isInteger(value) && value > 0 ? value : fallback
 }

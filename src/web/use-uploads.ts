@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, type Attachment } from '../sdk/client.js'
+import { fileSize } from './format.js'
 import { errorText, type WebClient } from './session.js'
 
 /** The server takes at most this many attachments on one message. */
@@ -35,7 +36,7 @@ function refusalText(error: unknown): string {
  * The files chosen, dropped or pasted for the next message of one thread, each uploading at
  * once with its progress. A removed or abandoned upload is aborted. Mount it once per thread.
  */
-export function useUploads(client: WebClient, uuid: string): Uploads {
+export function useUploads(client: WebClient, uuid: string, maxBytes: number): Uploads {
   const [list, setList] = useState<Upload[]>([])
   const [notice, setNotice] = useState<string | null>(null)
   const nextKey = useRef(0)
@@ -50,10 +51,13 @@ export function useUploads(client: WebClient, uuid: string): Uploads {
 
   const start = (file: File) => {
     const key = nextKey.current++
+    const update = (change: Partial<Upload>) => setList((uploads) => uploads.map((u) => (u.key === key ? { ...u, ...change } : u)))
+    // Refused here as the server would, without sending megabytes it would cut off.
+    const tooLarge = file.size > maxBytes ? `File is too large (limit ${fileSize(maxBytes)}).` : null
+    setList((uploads) => [...uploads, { key, name: file.name, sent: 0, total: file.size, attachment: null, failed: tooLarge }])
+    if (tooLarge) return
     const controller = new AbortController()
     running.current.set(key, controller)
-    const update = (change: Partial<Upload>) => setList((uploads) => uploads.map((u) => (u.key === key ? { ...u, ...change } : u)))
-    setList((uploads) => [...uploads, { key, name: file.name, sent: 0, total: file.size, attachment: null, failed: null }])
     client
       .uploadAttachment(uuid, file, file.name, { signal: controller.signal, onProgress: (sent) => update({ sent }) })
       .then((attachment) => update({ attachment }))

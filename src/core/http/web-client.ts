@@ -54,9 +54,10 @@ export async function webClient(app: FastifyInstance, options: { root?: string }
   })
 }
 
-/** The page learns the network and the message limit from its meta tags (no inline script under the CSP). */
+/** The page learns the network and the limits from its meta tags (no inline script under the CSP). */
 function withSettings(html: string, config: Config): string {
   return html
     .replace(/(<meta name="vfx-chat:network" content=")[^"]*(")/, `$1${config.network}$2`)
     .replace(/(<meta name="vfx-chat:max-message-length" content=")[^"]*(")/, `$1${config.maxMessageLength}$2`)
+    .replace(/(<meta name="vfx-chat:max-attachment-bytes" content=")[^"]*(")/, `$1${config.maxAttachmentBytes}$2`)
 }

@@ -21,6 +21,7 @@ describe('GET / (the web client)', () => {
     const html = await response.text()
     expect(html).toContain('<meta name="vfx-chat:network" content="testnet" />')
     expect(html).toContain('<meta name="vfx-chat:max-message-length" content="500" />')
+    expect(html).toContain('<meta name="vfx-chat:max-attachment-bytes" content="10485760" />')
     expect(html).toMatch(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js"><\/script>/)
   })
 
