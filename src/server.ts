@@ -60,6 +60,8 @@ export interface ServerParts {
 }
 
 const HOUSEKEEPING_MS = 60_000
+/** The walk of every stored blob for ones nothing names: seldom, it reads the whole store. */
+const COLLECTION_MS = 3_600_000
 
 /**
  * The composition root: opens the database, builds each feature's repository and service,
@@ -95,6 +97,10 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     attachments.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'sweeping unsent uploads failed'))
   }, HOUSEKEEPING_MS)
   housekeeping.unref()
+  const collection = setInterval(() => {
+    attachments.collectGarbage().catch((error: unknown) => app.log.warn({ err: error }, 'collecting unused attachment bytes failed'))
+  }, COLLECTION_MS)
+  collection.unref()
 
   // While draining, every answer closes its connection: an idle keep-alive client would
   // otherwise hold the shutdown up until KEEP_ALIVE_TIMEOUT.
@@ -107,6 +113,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   })
   app.addHook('onClose', async () => {
     clearInterval(housekeeping)
+    clearInterval(collection)
     await bus.close()
     await db.destroy()
   })

@@ -37,6 +37,8 @@ export interface Download {
 }
 
 const DAY_MS = 86_400_000
+/** A blob stored this recently may belong to an upload still being recorded: collection spares it. */
+const COLLECTION_GRACE_MS = 3_600_000
 const MAX_PER_MESSAGE = 10
 
 /**
@@ -167,6 +169,22 @@ export class AttachmentService {
       if (!(await this.#repository.isBlobUsed(sha256))) await this.#blobs.delete(sha256)
     }
     return blobs.length
+  }
+
+  /**
+   * Deletes the blobs no attachment names any more (a purged thread's, a swept upload's whose
+   * delete failed), sparing recent ones: an upload stores its bytes before its record. Walks
+   * the whole store, so it runs seldom (hourly). Returns how many it deleted.
+   */
+  async collectGarbage(): Promise<number> {
+    const before = this.#options.clock.now() - COLLECTION_GRACE_MS
+    let deleted = 0
+    for await (const blob of this.#blobs.list()) {
+      if (blob.storedAt >= before || (await this.#repository.isBlobUsed(blob.sha256))) continue
+      await this.#blobs.delete(blob.sha256)
+      deleted++
+    }
+    return deleted
   }
 
   async #receive(body: Readable, path: string): Promise<number> {

@@ -37,6 +37,16 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>
   /** Removes the blob; a missing one is no error. */
   delete(sha256: string): Promise<void>
+  /**
+   * Every blob with the time it was last put (ms since the epoch), in no set order: for the
+   * collection of blobs that no attachment names any more.
+   */
+  list(): AsyncIterable<ListedBlob>
+}
+
+export interface ListedBlob {
+  readonly sha256: string
+  readonly storedAt: number
 }
 
 export class BlobTooLarge extends Error {

@@ -3,7 +3,7 @@ import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { BlobMeter, checkRange, isSha256, type BlobStore, type ByteRange, type StoredBlob } from './blob-store.js'
+import { BlobMeter, checkRange, isSha256, type BlobStore, type ByteRange, type ListedBlob, type StoredBlob } from './blob-store.js'
 
 /**
  * Blobs as files under one directory: `<directory>/ab/cdef…` for the blob `abcdef…`.
@@ -73,16 +73,22 @@ export class FilesystemBlobStore implements BlobStore {
     if (isSha256(sha256)) await rm(this.#path(sha256), { force: true })
   }
 
+  async *list(): AsyncIterable<ListedBlob> {
+    for (const prefix of await namesIn(this.#directory)) {
+      if (!/^[0-9a-f]{2}$/.test(prefix)) continue
+      for (const rest of await namesIn(join(this.#directory, prefix))) {
+        const sha256 = prefix + rest
+        if (!isSha256(sha256)) continue
+        // A rename puts the file in place with its own mtime: the time of its last put.
+        const info = await stat(this.#path(sha256)).catch((error: unknown) => (isMissing(error) ? undefined : Promise.reject(error)))
+        if (info) yield { sha256, storedAt: info.mtimeMs }
+      }
+    }
+  }
+
   /** Removes the temporary files of writes that never finished (a crash, a killed process). */
   async sweepIncoming(): Promise<void> {
-    let names: string[]
-    try {
-      names = await readdir(this.#incoming)
-    } catch (error) {
-      if (isMissing(error)) return
-      throw error
-    }
-    for (const name of names) {
+    for (const name of await namesIn(this.#incoming)) {
       const path = join(this.#incoming, name)
       if (!this.#writing.has(path)) await rm(path, { force: true })
     }
@@ -134,6 +140,16 @@ async function syncDirectory(path: string): Promise<void> {
     await directory.sync()
   } finally {
     await directory.close()
+  }
+}
+
+/** The entries of a folder; none when it does not exist (yet). */
+async function namesIn(folder: string): Promise<string[]> {
+  try {
+    return await readdir(folder)
+  } catch (error) {
+    if (isMissing(error)) return []
+    throw error
   }
 }
 

@@ -3,13 +3,15 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { sql, type Kysely } from 'kysely'
 import type { BlobTables } from './attachment-tables.js'
-import { BlobMeter, checkRange, isSha256, type BlobStore, type ByteRange, type StoredBlob } from './blob-store.js'
+import { BlobMeter, checkRange, isSha256, type BlobStore, type ByteRange, type ListedBlob, type StoredBlob } from './blob-store.js'
 
 /**
  * Rows of `blob_chunks`. Part of the stored format: every chunk but a blob's last is exactly
  * this long, which is how a range finds its rows; changing it needs a migration.
  */
 export const CHUNK_BYTES = 256 * 1024
+
+const LIST_PAGE = 1000
 
 /** Any fixed number: with a blob's first 32 bits, the advisory lock that orders its writes. */
 const BLOB_LOCK = 0x626c6f62
@@ -51,8 +53,9 @@ export class PostgresBlobStore implements BlobStore {
       await lockBlob(trx, blob.sha256)
       const stored = await trx.selectFrom('blobs').select('sha256').where('sha256', '=', blob.sha256).executeTakeFirst()
       if (stored) {
-        // The same bytes are stored once.
+        // The same bytes are stored once; the put still counts as recent for the collection.
         await trx.deleteFrom('blob_chunks').where('sha256', '=', provisional).execute()
+        await trx.updateTable('blobs').set({ created_at: new Date().toISOString() }).where('sha256', '=', blob.sha256).execute()
       } else {
         await trx.updateTable('blob_chunks').set({ sha256: blob.sha256 }).where('sha256', '=', provisional).execute()
         await trx
@@ -92,6 +95,22 @@ export class PostgresBlobStore implements BlobStore {
       await trx.deleteFrom('blobs').where('sha256', '=', sha256).execute()
       await trx.deleteFrom('blob_chunks').where('sha256', '=', sha256).execute()
     })
+  }
+
+  /** Pages of blob rows by name, so the walk never holds the whole table. */
+  async *list(): AsyncIterable<ListedBlob> {
+    for (let after = ''; ; ) {
+      const page = await this.#db
+        .selectFrom('blobs')
+        .select(['sha256', 'created_at'])
+        .where('sha256', '>', after)
+        .orderBy('sha256')
+        .limit(LIST_PAGE)
+        .execute()
+      for (const row of page) yield { sha256: row.sha256, storedAt: Date.parse(row.created_at) }
+      if (page.length < LIST_PAGE) return
+      after = page.at(-1)!.sha256
+    }
   }
 
   /** One query per chunk, so memory holds one chunk however long the blob or the range. */

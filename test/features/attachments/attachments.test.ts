@@ -1,7 +1,16 @@
+import { createHash } from 'node:crypto'
+import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Attachment } from '../../../src/features/attachments/index.js'
+import { openDatabase } from '../../../src/core/database/database.js'
+import {
+  FilesystemBlobStore,
+  PostgresBlobStore,
+  type Attachment,
+  type BlobStore,
+} from '../../../src/features/attachments/index.js'
+import { MIGRATIONS } from '../../../src/server.js'
 import { aMessage, expectError, NOT_FOUND } from '../../helpers/contract.js'
 import { forEachEngine } from '../../helpers/engines.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
@@ -43,6 +52,17 @@ forEachEngine((engine) => {
     const answer = await upload(client, bytes, name, thread)
     expect(answer.status, JSON.stringify(answer.json)).toBe(201)
     return answer.json as Attachment
+  }
+
+  /** The server's own blob store, opened beside it: files next to the SQLite file, or PostgreSQL. */
+  async function withBlobStore(use: (blobs: BlobStore) => Promise<void>): Promise<void> {
+    if (engine === 'sqlite') return use(new FilesystemBlobStore(join(dirname(server.databaseUrl.slice('sqlite:'.length)), 'blobs')))
+    const { db } = await openDatabase(server.databaseUrl, MIGRATIONS)
+    try {
+      await use(new PostgresBlobStore(db))
+    } finally {
+      await db.destroy()
+    }
   }
 
   const download = (path: string, headers: Record<string, string> = {}) => fetch(server.url + path, { headers })
@@ -253,6 +273,32 @@ forEachEngine((engine) => {
       })
       const relisted = lonely.url.replace(/expires=\d+&signature=[\w-]+/, new URL(refreshed.url, server.url).search.slice(1))
       expect((await download(relisted)).status).toBe(404)
+    })
+
+    it("collects a purged thread's bytes, and keeps the same bytes another thread still uses", async () => {
+      const other = await server.signIn()
+      const { thread } = await buyer.createThread({ participants: [buyer.address, other.address] })
+      const shared = await png()
+      const own = await sharp({ create: { width: 30, height: 20, channels: 3, background: '#a1b2c3' } }).png().toBuffer()
+      const [inPurged, onlyInPurged, inKept] = [
+        await uploaded(buyer, shared, 'shared.png', thread.uuid),
+        await uploaded(buyer, own, 'own.png', thread.uuid),
+        await uploaded(buyer, shared, 'shared.png'),
+      ]
+      await buyer.sendMessage(thread.uuid, { content: '', attachments: [inPurged.id, onlyInPurged.id] })
+      await buyer.sendMessage(uuid, { content: '', attachments: [inKept.id] })
+      const ownSha = createHash('sha256').update(Buffer.from(await (await download(onlyInPurged.url)).arrayBuffer())).digest('hex')
+      await buyer.deleteThread(thread.uuid)
+      await other.deleteThread(thread.uuid)
+
+      await withBlobStore(async (blobs) => {
+        expect(await blobs.has(ownSha)).toBe(true)
+        clock.advance(3600_000 + 1000) // past the grace that spares bytes put within the hour
+        expect(await server.attachments.collectGarbage()).toBeGreaterThanOrEqual(2) // the picture and its thumbnail
+        expect(await blobs.has(ownSha)).toBe(false)
+      })
+      const kept = (await buyer.getThread(uuid)).messages.find((m) => m.attachments[0]?.id === inKept.id)!
+      expect(Buffer.from(await (await download(kept.attachments[0]!.url)).arrayBuffer())).toHaveLength(inKept.size)
     })
 
     it('holds uploads to ATTACHMENT_DAILY_BYTES per address with 429 and Retry-After', async () => {

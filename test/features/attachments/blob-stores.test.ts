@@ -173,6 +173,20 @@ for (const [backend, open] of Object.entries(BACKENDS)) {
       expect(await fixture.storedCount()).toBe(0)
       expect(await fixture.leftoverCount()).toBe(0)
     })
+
+    it('lists every blob with the time of its last put', async () => {
+      const before = Date.now() - 1000
+      const first = await store.put(piecesOf(LARGE), { maxBytes: MAX_BYTES })
+      const second = await store.put(Readable.from([Buffer.from('second')]), { maxBytes: MAX_BYTES })
+      const listed = []
+      for await (const blob of store.list()) listed.push(blob)
+      expect(listed.map((blob) => blob.sha256).sort()).toEqual([first.sha256, second.sha256].sort())
+      for (const blob of listed) expect(blob.storedAt).toBeGreaterThanOrEqual(before)
+      await store.delete(first.sha256)
+      const left = []
+      for await (const blob of store.list()) left.push(blob.sha256)
+      expect(left).toEqual([second.sha256])
+    })
   })
 }
 
