@@ -6,7 +6,7 @@ declare module 'autocannon' {
     method?: string
     path?: string
     headers?: Record<string, string>
-    body?: string
+    body?: string | Buffer
     setupRequest?: (request: Request, context: Record<string, unknown>) => Request
     onResponse?: (status: number, body: string, context: Record<string, unknown>) => void
   }

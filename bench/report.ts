@@ -1,3 +1,4 @@
+import type { StreamingResult } from './attachments.js'
 import type { Checkpoint, Cost } from './breakdown.js'
 import type { FanoutResult } from './fanout.js'
 import type { LoadResult } from './load.js'
@@ -15,6 +16,19 @@ export interface Ceiling {
 export interface Measured {
   result: LoadResult
   ceiling: Ceiling
+}
+
+/** The attachment scenarios; a scenario left out of the run is null. */
+export interface AttachmentFigures {
+  /** Bytes of the JPEG each upload sends, and of the WebP thumbnail the server made of it. */
+  photoBytes: number
+  thumbnailBytes: number
+  /** Clients uploading at once. */
+  uploadConnections: number
+  uploadSeconds: number
+  upload: Measured | null
+  thumbnail: Measured | null
+  streaming: StreamingResult | null
 }
 
 export interface Report {
@@ -36,6 +50,7 @@ export interface Report {
   costs: Record<string, Cost>
   checkpoint: Checkpoint | null
   verifyMicros: number
+  attachments: AttachmentFigures
 }
 
 // The targets of issue 5, each a ratio measured in the same run.
@@ -44,10 +59,15 @@ const READ_SHARE = 0.6
 const P99_MS = 20
 const SCALE_RATIO = 1.5
 const RSS_PER_STREAM = 20 * 1024
+// The attachment targets: a photo is accepted within a second at UPLOAD_P99_MS; uploads stream
+// to disk, so 20 of 10 MiB at once grow the server by less than a third of what they carry.
+const UPLOAD_P99_MS = 1000
+const STREAMING_RSS_GROWTH = 64 * 1_048_576
 
 const number = (value: number, digits = 0) =>
   Number.isFinite(value) ? value.toLocaleString('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '–'
-const percent = (value: number) => `${number(value * 100)} %`
+const percent = (value: number) => `${number(value * 100, value < 0.01 ? 2 : 0)} %`
+const mib = (bytes: number, digits = 0) => number(bytes / 1_048_576, digits)
 const mark = (holds: boolean) => (holds ? 'yes' : '**no**')
 
 function table(head: string[], rows: string[][]): string {
@@ -133,6 +153,80 @@ export function fanoutTable(report: Report): string {
   return [body, report.fanoutSkipped ? `_${report.fanoutSkipped}_` : ''].filter(Boolean).join('\n\n')
 }
 
+function uploadTargets({ result }: Measured): Target[] {
+  return [{ what: `p99 < ${number(UPLOAD_P99_MS)} ms`, holds: result.p99 < UPLOAD_P99_MS }]
+}
+
+/** A thumbnail is a read: the reads' targets. */
+function thumbnailTargets({ result, ceiling }: Measured): Target[] {
+  return [
+    { what: `≥ ${percent(READ_SHARE)} of ceiling`, holds: result.rps / ceiling.rps >= READ_SHARE },
+    { what: `p99 < ${P99_MS} ms`, holds: result.p99 < P99_MS },
+  ]
+}
+
+function streamingTarget(streaming: StreamingResult): Target {
+  const growth = streaming.peakRss - streaming.idleRss
+  const carried = streaming.uploads * streaming.bytes
+  return {
+    what: `RSS growth < ${mib(STREAMING_RSS_GROWTH)} MiB (under a third of the ${mib(carried)} MiB uploaded), every upload stored`,
+    holds: growth < STREAMING_RSS_GROWTH && streaming.failures === 0,
+  }
+}
+
+/** Uploads and thumbnails as request scenarios (each against the ceiling around it), then streaming uploads' memory. */
+export function attachmentTables(report: Report): string {
+  const { photoBytes, thumbnailBytes, uploadConnections, upload, thumbnail, streaming } = report.attachments
+  const row = (label: string, measured: Measured, bytes: number, targets: Target[]) => {
+    const { result, ceiling } = measured
+    const failures = result.failures > 0 ? ` (${number(result.failures)} failed)` : ''
+    return [
+      label,
+      number(result.rps, result.rps < 100 ? 1 : 0) + failures,
+      number((result.rps * bytes) / 1e6, 1),
+      number(ceiling.rps),
+      percent(result.rps / ceiling.rps),
+      number(result.p50, 2),
+      number(result.p99, 2),
+      number(result.cpuPerRequest),
+      targets.map((t) => t.what).join(', '),
+      targets.map((t) => mark(t.holds)).join(', '),
+    ]
+  }
+  const rows = [
+    ...(upload ? [row(`\`upload\` (${kb(photoBytes)} JPEG, ${uploadConnections} clients)`, upload, photoBytes, uploadTargets(upload))] : []),
+    ...(thumbnail
+      ? [row(`\`thumbnail\` (${kb(thumbnailBytes)} WebP, ${report.connections} connections)`, thumbnail, thumbnailBytes, thumbnailTargets(thumbnail))]
+      : []),
+  ]
+  const requests =
+    rows.length > 0
+      ? table(['scenario', 'per s', 'MB/s', 'ceiling req/s around it', 'of ceiling', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'target', 'holds'], rows)
+      : '_Skipped: no upload or thumbnail scenario in this run._'
+  if (!streaming) return `${requests}\n\n_Skipped: the streaming uploads were not run._`
+  const target = streamingTarget(streaming)
+  const seconds = streaming.millis / 1000
+  const failures = streaming.failures > 0 ? ` (**${number(streaming.failures)} failed**)` : ''
+  const memory = table(
+    ['uploads at once', 'each', 'idle RSS MiB', 'peak RSS MiB', 'growth MiB', 'all stored in', 'target', 'holds'],
+    [
+      [
+        number(streaming.uploads) + failures,
+        `${mib(streaming.bytes)} MiB`,
+        mib(streaming.idleRss, 1),
+        mib(streaming.peakRss, 1),
+        mib(streaming.peakRss - streaming.idleRss, 1),
+        `${number(seconds, 1)} s (${number((streaming.uploads * streaming.bytes) / 1e6 / seconds)} MB/s)`,
+        target.what,
+        mark(target.holds),
+      ],
+    ],
+  )
+  return `${requests}\n\n${memory}`
+}
+
+const kb = (bytes: number) => (bytes >= 1e6 ? `${number(bytes / 1e6, 2)} MB` : `${number(bytes / 1e3)} KB`)
+
 /** Where each request's server CPU goes, and the best share of the ceiling its SQL allows. */
 export function costTable(report: Report): string {
   const ceilingCpu = mean(report.ceilings.map((c) => c.cpuPerRequest))
@@ -174,6 +268,16 @@ export function targetSummary(report: Report): string {
   for (const f of report.fanout) {
     lines.push(`- ${f.kind} ≤ 20 KB RSS per idle stream at ${number(f.subscribers)}: ${f.rssPerStream <= RSS_PER_STREAM ? 'holds' : '**fails**'} (${number(f.rssPerStream / 1024, 1)} KB)`)
   }
+  const { upload, thumbnail, streaming } = report.attachments
+  const attachmentTargets = [
+    ...(upload ? uploadTargets(upload).map((t) => ({ name: 'upload', ...t })) : []),
+    ...(thumbnail ? thumbnailTargets(thumbnail).map((t) => ({ name: 'thumbnail', ...t })) : []),
+  ]
+  for (const t of attachmentTargets) lines.push(`- \`${t.name}\` ${t.what}: ${t.holds ? 'holds' : '**fails**'}`)
+  if (streaming) {
+    const t = streamingTarget(streaming)
+    lines.push(`- ${number(streaming.uploads)} streaming uploads, ${t.what}: ${t.holds ? 'holds' : '**fails**'} (${mib(streaming.peakRss - streaming.idleRss, 1)} MiB)`)
+  }
   return lines.join('\n')
 }
 
@@ -200,7 +304,8 @@ moves less with neighbours than req/s and shows what each request costs.
 
 - The service runs as its own process (\`node --import tsx src/main.ts\`, as \`npm start\`), on a
   fresh SQLite file, with \`LOG_LEVEL=info\` (the production default: one log line per request,
-  written to a file) and the rate limits off (\`RATE_LIMIT_SEND=0\`, \`RATE_LIMIT_SIGNIN=0\`).
+  written to a file) and the rate limits off (\`RATE_LIMIT_SEND=0\`, \`RATE_LIMIT_SIGNIN=0\`,
+  \`ATTACHMENT_DAILY_BYTES=0\`).
 - The database is seeded before the service starts: rows are written straight into the
   migrated schema with better-sqlite3 in transactions of 50,000 rows. Every address takes part
   in 10 two-person threads whatever the size, so a bigger database means more people, not
@@ -222,7 +327,17 @@ moves less with neighbours than req/s and shows what each request costs.
   the figure. RSS per stream is the growth of a fresh server's VmRSS (\`/proc/<pid>/status\`)
   over the streams opened, without forcing a garbage collection; memory the process already
   holds is reused first, so the 10,000-stream figure is the telling one.
-- Options: \`--quick\` (under a minute: ${report.quick ? 'this run' : 'shorter runs, a 50,000-message big database, 1,000 SSE subscribers'}), \`--only=read,send,…\` (some
+- Attachments: the bench makes a 1600×1200 JPEG of noise with sharp, at the quality nearest
+  1 MB. \`upload\` posts it from ${report.attachments.uploadConnections} connections for ${report.attachments.uploadSeconds} s to the callers' threads in
+  turn; the server decodes it, re-encodes it without metadata, makes a WebP thumbnail and
+  writes both to its filesystem blob store next to the database (fsync and rename). The bytes
+  are the same every time, so the store keeps one blob, but each upload is received, decoded
+  and written in full. \`thumbnail\` gets the signed \`thumbnail_url\`s of a few uploads with no
+  token, as an \`<img src>\` does. For streaming, a fresh server (\`MAX_ATTACHMENT_BYTES\` 16 MiB)
+  takes the uploads of random bytes in the second table (stored as files, not decoded) all at
+  once, after one upload of the same size; its VmRSS is read every 10 ms, and the growth is the
+  highest reading over the one taken just before they start.
+- Options: \`--quick\` (about a minute and a half: ${report.quick ? 'this run' : 'shorter runs, a 50,000-message big database, 1,000 SSE subscribers'}), \`--only=read,send,…\` (some
   scenarios; leaves this file alone), \`--profile\` (runs the service under \`--cpu-prof\` and prints
   its hottest functions).
 
@@ -239,6 +354,10 @@ ${scaleTable(report)}
 ## Fan-out: one message to every connected stream
 
 ${fanoutTable(report)}
+
+## Attachments
+
+${attachmentTables(report)}
 
 ## Where the time goes
 
@@ -358,5 +477,40 @@ function whyMisses(report: Report): string {
         'request objects, and garbage not yet collected), read from VmRSS without forcing a collection.',
     )
   }
+  bullets.push(...attachmentMisses(report, ceilingCpu))
   return bullets.length > 0 ? bullets.map((b) => `- ${b}`).join('\n') : 'Every target holds in this run.'
+}
+
+/** Why an attachment target was missed, from this run's figures. */
+function attachmentMisses(report: Report, ceilingCpu: number): string[] {
+  const { upload, thumbnail, streaming, photoBytes, thumbnailBytes, uploadConnections } = report.attachments
+  const bullets: string[] = []
+  if (upload && uploadTargets(upload).some((t) => !t.holds)) {
+    const cpuMillis = upload.result.cpuPerRequest / 1000
+    bullets.push(
+      `**upload** decodes each ${kb(photoBytes)} photo, re-encodes it without metadata and makes its thumbnail with sharp ` +
+        `(libvips, on its own threads), then writes and fsyncs it: ${number(cpuMillis)} ms of server CPU per upload, so ` +
+        `${report.machine.cores} cores finish at most ${number((report.machine.cores * 1000) / cpuMillis, 1)} per second and each of ` +
+        `${uploadConnections} uploads at once waits for the others.`,
+    )
+  }
+  if (thumbnail && thumbnailTargets(thumbnail).some((t) => !t.holds)) {
+    bullets.push(
+      `**thumbnail** answers from a file: each request checks the signature (HMAC), reads the attachment's row, then stats, ` +
+        'opens, reads and closes the blob file (file-system calls Node runs on its libuv thread pool, whose CPU is the ' +
+        `server's too) and streams ${kb(thumbnailBytes)} where the ceiling sends 40 bytes of JSON: ` +
+        `${number(thumbnail.result.cpuPerRequest)} µs of server CPU against the ceiling's ${number(ceilingCpu)} µs. At ` +
+        `${report.connections} connections each request also waits for those ahead of it (${number((report.connections / thumbnail.result.rps) * 1000, 1)} ms ` +
+        'on average, by Little\'s law).',
+    )
+  }
+  if (streaming && !streamingTarget(streaming).holds) {
+    bullets.push(
+      `**Streaming uploads** grew the server by ${mib(streaming.peakRss - streaming.idleRss, 1)} MiB for ` +
+        `${mib(streaming.uploads * streaming.bytes)} MiB uploaded${streaming.failures > 0 ? `, and ${number(streaming.failures)} uploads failed` : ''}: ` +
+        'part of the bodies was held in memory rather than streamed to disk (VmRSS, read without a forced collection, ' +
+        'counts garbage not yet collected too).',
+    )
+  }
+  return bullets
 }

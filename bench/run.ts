@@ -1,19 +1,22 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { makePhoto, opaqueFile, streamingUploads, upload } from './attachments.js'
 import { measureCosts, measureVerify } from './breakdown.js'
 import { fanout, type FanoutResult, type StreamKind } from './fanout.js'
 import { CONNECTIONS, load, type LoadResult } from './load.js'
 import { describeMachine } from './machine.js'
 import { ROOT, startChild, type ChildServer } from './processes.js'
 import { summarizeProfiles } from './profile.js'
-import { benchmarksMarkdown, READS, requestTable, type Ceiling, type Measured, type Report } from './report.js'
-import { requestScenarios, type Target } from './scenarios.js'
+import { attachmentTables, benchmarksMarkdown, READS, requestTable, type Ceiling, type Measured, type Report } from './report.js'
+import { downloadScenario, requestScenarios, uploadScenario, type Target } from './scenarios.js'
 import { seed, type Dataset, type Seeded } from './seed.js'
 import { makeUsers, signInAll, type BenchUser, type Tokens } from './users.js'
 
 interface Plan {
   seconds: number
+  /** The upload scenario: a few a second, so it runs longer than the others in a quick run. */
+  uploadSeconds: number
   /** Each ceiling run between scenarios; the first one also warms up. */
   ceilingSeconds: number
   /** A mix of all reads first: V8 needs seconds of traffic before the service's code is optimized. */
@@ -38,6 +41,7 @@ const profileDir = process.argv.includes('--profile') ? mkdtempSync(join(tmpdir(
 const PLAN: Plan = quick
   ? {
       seconds: 1,
+      uploadSeconds: 3,
       ceilingSeconds: 0.5,
       serviceWarmupSeconds: 1,
       warmupSeconds: 0.3,
@@ -50,6 +54,7 @@ const PLAN: Plan = quick
     }
   : {
       seconds: 8,
+      uploadSeconds: 8,
       ceilingSeconds: 3,
       serviceWarmupSeconds: 8,
       warmupSeconds: 2,
@@ -63,6 +68,14 @@ const PLAN: Plan = quick
 
 // Fifty key holders: one per connection, and together one full (50-person) thread for fan-out.
 const USERS = 50
+// A few people sending photos at the same moment.
+const UPLOAD_CONNECTIONS = 4
+// Thumbnails of this many uploads (by different callers) take turns in the thumbnail scenario.
+const THUMBNAILS = 10
+// 20 clients upload 10 MiB each at once (200 MiB in flight), under a 16 MiB cap.
+const STREAMING_UPLOADS = 20
+const STREAMING_BYTES = 10 * 1_048_576
+const STREAMING_LIMIT = 16 * 1_048_576
 
 const dir = mkdtempSync(join(tmpdir(), 'vfx-chat-bench-'))
 const log = (line: string) => process.stderr.write(`${line}\n`)
@@ -75,6 +88,7 @@ function startService(name: string, env: Record<string, string> = {}): Promise<C
       LOG_LEVEL: 'info',
       RATE_LIMIT_SEND: '0',
       RATE_LIMIT_SIGNIN: '0',
+      ATTACHMENT_DAILY_BYTES: '0',
       ...env,
     },
     logFile: join(dir, `${name}.log`),
@@ -101,14 +115,26 @@ function targetsOf(users: BenchUser[], seeded: Seeded, tokens: Tokens): Target[]
   return users.flatMap((user) => (seeded.threadsOf.get(user.address) ?? []).map((thread) => ({ user, token: tokens.get(user)!, thread })))
 }
 
+function firstThreadOf(user: BenchUser, seeded: Seeded, tokens: Tokens): Target {
+  return { user, token: tokens.get(user)!, thread: seeded.threadsOf.get(user.address)![0]! }
+}
+
 /** The mean of two ceiling runs: the denominator of the scenario measured between them. */
 function meanOf(a: LoadResult, b: LoadResult): Ceiling {
   return { rps: (a.rps + b.rps) / 2, cpuPerRequest: (a.cpuPerRequest + b.cpuPerRequest) / 2 }
 }
 
-async function measure(name: string, server: ChildServer, requests: Parameters<typeof load>[0]['requests'], warm: boolean): Promise<LoadResult> {
-  const seconds = name === 'ceiling' ? PLAN.ceilingSeconds : PLAN.seconds
-  const result = await load({ url: server.url, requests, seconds, warmupSeconds: warm ? PLAN.warmupSeconds : 0, cpuMicros: server.cpuMicros })
+type Requests = Parameters<typeof load>[0]['requests']
+
+interface Run {
+  seconds?: number
+  connections?: number
+}
+
+async function measure(name: string, server: ChildServer, requests: Requests, warm: boolean, run: Run = {}): Promise<LoadResult> {
+  const seconds = run.seconds ?? (name === 'ceiling' ? PLAN.ceilingSeconds : PLAN.seconds)
+  const connections = run.connections ?? CONNECTIONS
+  const result = await load({ url: server.url, requests, seconds, connections, warmupSeconds: warm ? PLAN.warmupSeconds : 0, cpuMicros: server.cpuMicros })
   const failures = result.failures > 0 ? `, ${result.failures} failed ${JSON.stringify(result.statuses)}` : ''
   log(
     `  ${name}: ${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ` +
@@ -136,6 +162,7 @@ const report: Report = {
   costs: {},
   checkpoint: null,
   verifyMicros: Number.NaN,
+  attachments: { photoBytes: Number.NaN, thumbnailBytes: Number.NaN, uploadConnections: UPLOAD_CONNECTIONS, uploadSeconds: PLAN.uploadSeconds, upload: null, thumbnail: null, streaming: null },
 }
 const started = Date.now()
 const servers: ChildServer[] = []
@@ -166,6 +193,10 @@ try {
     log(`  WAL checkpoint: ${pages} pages (${sends} sends) in ${millis.toFixed(1)} ms`)
   }
 
+  const photo = await makePhoto()
+  report.attachments.photoBytes = photo.length
+  log(`photo to upload: ${photo.length.toLocaleString('en')} bytes of JPEG`)
+
   // All servers run side by side (an idle one costs nothing), so the measurements can
   // alternate between them: a scenario and its ceiling are taken minutes apart at most.
   const [ceiling, service, bigService] = await Promise.all([
@@ -192,8 +223,8 @@ try {
     return result
   }
   let before = await measureCeiling()
-  const paired = async (name: string, server: ChildServer, requests: Parameters<typeof load>[0]['requests']): Promise<Measured> => {
-    const result = await measure(name, server, requests, true)
+  const paired = async (name: string, server: ChildServer, requests: Requests, run: Run = {}): Promise<Measured> => {
+    const result = await measure(name, server, requests, true, run)
     const after = await measureCeiling()
     const measured = { result, ceiling: meanOf(before, after) }
     before = after
@@ -207,6 +238,23 @@ try {
   }
   for (const name of ['send', 'signin'] as const) {
     if (wanted(name)) report.requests.set(name, await paired(name, service, scenarios[name]))
+  }
+
+  if (wanted('upload')) {
+    report.attachments.upload = await paired('upload', service, uploadScenario(smallTargets, photo, 'jpg'), {
+      seconds: PLAN.uploadSeconds,
+      connections: UPLOAD_CONNECTIONS,
+    })
+  }
+  if (wanted('thumbnail')) {
+    // One upload by each of the first callers, so the signed paths and records differ.
+    const uploads = []
+    for (const user of users.slice(0, THUMBNAILS)) uploads.push(await upload(service.url, firstThreadOf(user, small, tokens), photo, 'photo.jpg'))
+    const paths = uploads.map((attachment) => attachment.thumbnail_url!)
+    const thumbnail = await fetch(`${service.url}${paths[0]}`)
+    if (thumbnail.status !== 200) throw new Error(`a thumbnail answered ${thumbnail.status}: ${await thumbnail.text()}`)
+    report.attachments.thumbnailBytes = (await thumbnail.arrayBuffer()).byteLength
+    report.attachments.thumbnail = await paired('thumbnail', service, downloadScenario(paths))
   }
 
   for (const server of servers.splice(0)) await server.stop()
@@ -228,12 +276,27 @@ try {
     }
   }
 
+  if (wanted('streaming')) {
+    log(`streaming uploads: ${STREAMING_UPLOADS} × ${STREAMING_BYTES / 1_048_576} MiB at once`)
+    // A fresh process, as for fan-out: its RSS growth is the uploads', not a refill.
+    const server = await startService('small', { MAX_ATTACHMENT_BYTES: String(STREAMING_LIMIT) })
+    servers.push(server)
+    const uploaders = users.slice(0, STREAMING_UPLOADS).map((user) => firstThreadOf(user, small, tokens))
+    const result = await streamingUploads(server, uploaders, opaqueFile(STREAMING_BYTES))
+    await servers.pop()!.stop()
+    const mib = (bytes: number) => (bytes / 1_048_576).toFixed(1)
+    log(
+      `  idle RSS ${mib(result.idleRss)} MiB, peak ${mib(result.peakRss)} MiB (+${mib(result.peakRss - result.idleRss)} MiB over ${result.samples} samples), ` +
+        `all stored in ${(result.millis / 1000).toFixed(1)} s${result.failures > 0 ? `, ${result.failures} failed` : ''}`,
+    )
+    report.attachments.streaming = result
+  }
 } finally {
   for (const server of servers) await server.stop()
   rmSync(dir, { recursive: true, force: true })
 }
 
-process.stdout.write(`\n${requestTable(report)}\n`)
+process.stdout.write(`\n${requestTable(report)}\n\n${attachmentTables(report)}\n`)
 if (only === undefined) {
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksMarkdown(report))
   log(`\nBENCHMARKS.md written (${((Date.now() - started) / 1000).toFixed(0)} s).`)

@@ -57,6 +57,32 @@ export function requestScenarios(targets: readonly Target[], users: readonly Ben
   } satisfies Record<string, Request[]>
 }
 
+/** Uploads of `file` to the callers' threads in turn, sent as the SDK sends a file. */
+export function uploadScenario(targets: readonly Target[], file: Buffer, extension: string): Request[] {
+  const next = roundRobin(targets)
+  let uploaded = 0
+  return [
+    {
+      method: 'POST',
+      setupRequest: (request) => {
+        const target = next()
+        return {
+          ...request,
+          path: `/api/chat/${target.thread}/attachments/?name=bench-${++uploaded}.${extension}`,
+          headers: authorized(target, { 'content-type': 'application/octet-stream' }),
+          body: file,
+        }
+      },
+    },
+  ]
+}
+
+/** GETs of signed attachment paths (`url` or `thumbnail_url`) in turn, with no token, as an `<img src>`. */
+export function downloadScenario(paths: readonly string[]): Request[] {
+  const next = roundRobin(paths)
+  return [{ method: 'GET', setupRequest: (request) => ({ ...request, path: next() }) }]
+}
+
 /** challenge → sign (in the bench process) → token: two requests per sign-in. */
 function signIn(users: readonly BenchUser[]): Request[] {
   const nextUser = roundRobin(users)
