@@ -12,6 +12,7 @@ import type { Migrations } from './core/database/migrations.js'
 import { buildApp } from './core/http/app.js'
 import { StreamHub } from './core/realtime/stream-hub.js'
 import { TokenBuckets } from './core/token-bucket.js'
+import { AccountExport, accountRoutes, AccountService } from './features/account/index.js'
 import {
   Attachment,
   attachmentMigrations,
@@ -25,7 +26,11 @@ import {
 } from './features/attachments/index.js'
 import { AuthRepository, authRoutes, AuthService, type AuthTables } from './features/auth/index.js'
 import {
+  chatMigrations,
+  ChatRecords,
+  ChatRecordsRepository,
   ChatService,
+  MessageChanges,
   Message,
   MessageRepository,
   messageRoutes,
@@ -35,20 +40,33 @@ import {
   threadRoutes,
   type ChatTables,
 } from './features/chat/index.js'
+import { Block, blockMigrations, BlockRepository, blockRoutes, BlockService, type BlockTables } from './features/blocks/index.js'
+import {
+  AuditEntry,
+  moderationMigrations,
+  ModerationRepository,
+  moderationRoutes,
+  ModerationService,
+  Report,
+  Suspension,
+  type ModerationTables,
+} from './features/moderation/index.js'
 import { Shop, ShopRepository, shopRoutes, ShopService, type ShopTables } from './features/shops/index.js'
 import { streamRoutes } from './features/streams/index.js'
 
 /** Every feature's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, attachmentMigrations]
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations]
 
 /** All the service's tables, for tools and tests that look at the database as a whole. */
-export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables
+export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables
 
 export interface Server {
   readonly app: FastifyInstance
   readonly bus: EventBus
   readonly chat: ChatService
   readonly attachments: AttachmentService
+  /** Export, erasure and message retention; tests run a retention pass through it. */
+  readonly account: AccountService
   /** Base URL it listens on, e.g. http://127.0.0.1:8000 */
   readonly url: string
   close(): Promise<void>
@@ -75,7 +93,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const clock = parts.clock ?? systemClock
   const { db, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
-  const { auth, shops, chat, attachments, threads } = await buildFeatures(config, { db, orderMessages, bus, clock })
+  const { auth, shops, chat, changes, attachments, blocks, threads, moderation, account } = await buildFeatures(config, { db, orderMessages, bus, clock })
   const streams = new StreamHub(bus)
   const app = await buildApp(config, {
     authenticator: (token) => auth.authenticate(token),
@@ -85,9 +103,12 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       { routes: authRoutes(auth) },
       { routes: shopRoutes(shops), schemas: [Shop] },
       { routes: threadRoutes(chat), schemas: [Attachment, Message, Thread, ThreadDetail] },
-      { routes: messageRoutes(chat) },
+      { routes: messageRoutes(chat, changes) },
       { routes: streamRoutes(chat, clock) },
       { routes: attachmentRoutes(attachments) },
+      { routes: moderationRoutes(moderation), schemas: [Report, Suspension, AuditEntry] },
+      { routes: blockRoutes(blocks), schemas: [Block] },
+      { routes: accountRoutes(account), schemas: [AccountExport] },
     ],
   })
 
@@ -95,6 +116,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     chat.sweepLimiters(clock.now())
     auth.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, 'purging expired sessions failed'))
     attachments.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'sweeping unsent uploads failed'))
+    account.applyRetention().catch((error: unknown) => app.log.warn({ err: error }, 'deleting messages past MESSAGE_RETENTION_DAYS failed'))
   }, HOUSEKEEPING_MS)
   housekeeping.unref()
   const collection = setInterval(() => {
@@ -122,7 +144,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  return { app, bus, chat, attachments, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
+  return { app, bus, chat, attachments, account, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
 }
 
 /** Files beside the database on one node; PostgreSQL when several nodes must serve any file. */
@@ -148,9 +170,17 @@ export interface Foundation {
  */
 export async function buildFeatures(config: Config, { db, orderMessages, bus, clock }: Foundation) {
   const threads = new ThreadRepository(db)
+  const messages = new MessageRepository(db, orderMessages)
   const blobs = await openBlobStore(config, db)
-  const auth = new AuthService(new AuthRepository(db), { network: config.network, tokenTtl: config.tokenTtl, clock })
+  const auth = new AuthService(new AuthRepository(db), {
+    network: config.network,
+    tokenTtl: config.tokenTtl,
+    clock,
+    // Moderation is built last, and asked only at sign-in.
+    isSuspended: (address) => moderation.isSuspended(address),
+  })
   const shops = new ShopService(new ShopRepository(db), clock)
+  const blocks = new BlockService(new BlockRepository(db), { network: config.network, clock })
   const attachmentRepository = new AttachmentRepository(db)
   const attachments = new AttachmentService(
     {
@@ -168,7 +198,7 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
     },
   )
   const chat: ChatService = new ChatService(
-    { threads, messages: new MessageRepository(db, orderMessages), shops, attachments, bus },
+    { threads, messages, shops, attachments, blocks, bus },
     {
       network: config.network,
       maxMessageLength: config.maxMessageLength,
@@ -176,5 +206,17 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
       clock,
     },
   )
-  return { auth, shops, chat, attachments, threads }
+  const changes = new MessageChanges(
+    { messages, threads, attachments, bus, threadOf: (caller, uuid) => chat.threadOf(caller, uuid) },
+    { editWindow: config.messageEditWindow, maxMessageLength: config.maxMessageLength, clock },
+  )
+  const moderation: ModerationService = new ModerationService(
+    { repository: new ModerationRepository(db), chat, changes, auth, bus },
+    { network: config.network, operators: config.adminAddresses, clock },
+  )
+  const account = new AccountService(
+    { chat: new ChatRecords({ threads, messages, records: new ChatRecordsRepository(db), attachments, blocks, bus }), shops, blocks, attachments, auth, bus },
+    { network: config.network, retentionDays: config.messageRetentionDays, clock },
+  )
+  return { auth, shops, chat, changes, attachments, blocks, threads, moderation, account }
 }

@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path'
-import type { Network } from './vfx/address.js'
+import { isValidAddress, type Network } from './vfx/address.js'
 
 /** Everything the service reads from its environment, parsed once at start-up. */
 export interface Config {
@@ -36,6 +36,8 @@ export interface Config {
   readonly streamBufferBytes: number
   /** Seconds between stream heartbeats (SSE comment, WebSocket ping). */
   readonly streamHeartbeat: number
+  /** Seconds after sending during which a sender may edit or delete a message. */
+  readonly messageEditWindow: number
   /** Bytes one uploaded file may have. */
   readonly maxAttachmentBytes: number
   /** Bytes one address may upload in 24 hours; 0 turns the quota off. */
@@ -45,6 +47,10 @@ export interface Config {
   /** Where attachment bytes live: files under `blobDir` (one node) or PostgreSQL (any node serves any file). */
   readonly blobStore: 'filesystem' | 'postgres'
   readonly blobDir: string
+  /** VFX addresses of the operators who moderate (reports, suspensions, the audit log). */
+  readonly adminAddresses: readonly string[]
+  /** Days a message is kept before the housekeeping deletes it; 0 keeps messages for ever. */
+  readonly messageRetentionDays: number
 }
 
 export class ConfigError extends Error {}
@@ -129,6 +135,19 @@ function attachments(env: Env) {
   }
 }
 
+/** Operators are named by address; a typo would silently leave the service without one. */
+function adminAddresses(env: Env, network: Network): string[] {
+  const raw = (env.ADMIN_ADDRESSES ?? '').trim()
+  if (raw === '') return []
+  const addresses = raw.split(',').map((address) => address.trim()).filter(Boolean)
+  for (const address of addresses) {
+    if (!isValidAddress(address, network)) {
+      throw new ConfigError(`ADMIN_ADDRESSES must be a comma-separated list of VFX ${network} addresses, got "${address}"`)
+    }
+  }
+  return addresses
+}
+
 /** Reads the configuration; throws ConfigError naming the variable when a value is unusable. */
 export function loadConfig(env: Env = process.env): Config {
   const redisUrl = env.REDIS_URL?.trim() || null
@@ -156,6 +175,9 @@ export function loadConfig(env: Env = process.env): Config {
     streamBufferBytes: integer(env, 'STREAM_BUFFER_BYTES', 262_144, 4096, 67_108_864),
     // At most 30: a heartbeat must come before CONNECTION_TIMEOUT (31 s at least) closes a quiet socket.
     streamHeartbeat: integer(env, 'STREAM_HEARTBEAT', 15, 1, 30),
+    messageEditWindow: integer(env, 'MESSAGE_EDIT_WINDOW', 900, 0, 31_536_000),
     ...attachments(env),
+    adminAddresses: Object.freeze(adminAddresses(env, oneOf(env, 'VFX_NETWORK', ['mainnet', 'testnet'] as const, 'mainnet'))),
+    messageRetentionDays: integer(env, 'MESSAGE_RETENTION_DAYS', 0, 0, 36_500),
   })
 }

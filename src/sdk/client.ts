@@ -1,11 +1,12 @@
 import type { Attachment } from '../features/attachments/index.js'
 import type { Challenge, Session } from '../features/auth/index.js'
+import type { Block } from '../features/blocks/index.js'
 import type { Message, Thread, ThreadDetail } from '../features/chat/index.js'
 import type { Shop } from '../features/shops/index.js'
 import type { VfxSigner } from './signer.js'
 
 // The server's own schemas are the one definition of every shape the API answers with.
-export type { Attachment, Challenge, Message, Session, Shop, Thread, ThreadDetail }
+export type { Attachment, Block, Challenge, Message, Session, Shop, Thread, ThreadDetail }
 
 export interface Page<T> {
   count: number
@@ -175,6 +176,25 @@ export class VfxChatClient {
     return this.request<{ count: number; next: string | null; results: Message[] }>('GET', '/api/chat/new-messages/', {
       query,
     })
+  }
+
+  // ---- blocks ----
+
+  listBlocks(query: { page?: number; page_size?: number } = {}) {
+    return this.request<Page<Block>>('GET', '/api/blocks/', { query })
+  }
+
+  /**
+   * Blocks an address: it can no longer message the caller, nor see them type or read.
+   * `created` is false when it was blocked already (200); the block keeps its first `created_at`.
+   */
+  async block(address: string) {
+    const { status, body: block } = await this.exchange<Block>('POST', '/api/blocks/', { body: { address } })
+    return { block, created: status === 201 }
+  }
+
+  unblock(address: string) {
+    return this.request<void>('DELETE', `/api/blocks/${encodeURIComponent(address)}/`)
   }
 
   // ---- shops ----

@@ -7,6 +7,8 @@ export type StreamStatus = 'live' | 'reconnecting' | 'closed'
 
 export interface StreamHandlers {
   message?(message: Message): void
+  /** A delivered message edited or deleted: the message as it now stands. */
+  messageUpdated?(message: Message): void
   read?(event: ReadEvent): void
   thread?(event: ThreadEvent): void
   typing?(event: TypingEvent): void
@@ -59,7 +61,8 @@ export function subscribe(baseUrl: string, token: string, handlers: StreamHandle
     if (type === 'message') {
       lastId = (payload as Message).id
       handlers.message?.(payload as Message)
-    } else if (type === 'read') handlers.read?.(payload as ReadEvent)
+    } else if (type === 'message_updated') handlers.messageUpdated?.(payload as Message)
+    else if (type === 'read') handlers.read?.(payload as ReadEvent)
     else if (type === 'thread') handlers.thread?.(payload as ThreadEvent)
     else if (type === 'typing') handlers.typing?.(payload as TypingEvent)
   }

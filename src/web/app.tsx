@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import type { Session } from '../sdk/client.js'
 import { Address } from './address.js'
+import { BlockedAddresses } from './blocked.js'
 import { Conversation } from './conversation.js'
 import { Inbox } from './inbox.js'
 import { Live, type LiveStatus } from './live.js'
@@ -9,16 +10,17 @@ import { OfflineBanner } from './offline-banner.js'
 import type { PageConfig } from './page-config.js'
 import { clearSession, loadSession, WebClient } from './session.js'
 import { SignIn } from './sign-in.js'
+import { useBlocks } from './use-blocks.js'
 import { useInbox } from './use-inbox.js'
 import { useTyping } from './use-typing.js'
 
-type Route = { view: 'inbox' } | { view: 'new' } | { view: 'thread'; uuid: string }
+type Route = { view: 'inbox' } | { view: 'new' } | { view: 'blocked' } | { view: 'thread'; uuid: string }
 
-/** Hash routes (`#/t/<uuid>`, `#/new`) survive a reload without any server-side routing. */
+/** Hash routes (`#/t/<uuid>`, `#/new`, `#/blocked`) survive a reload without any server-side routing. */
 function parseRoute(hash: string): Route {
   const thread = /^#\/t\/([0-9a-f-]{36})$/i.exec(hash)
   if (thread) return { view: 'thread', uuid: thread[1]!.toLowerCase() }
-  return hash === '#/new' ? { view: 'new' } : { view: 'inbox' }
+  return hash === '#/new' ? { view: 'new' } : hash === '#/blocked' ? { view: 'blocked' } : { view: 'inbox' }
 }
 
 function useRoute(): Route {
@@ -86,6 +88,7 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
   const route = useRoute()
   const openUuid = route.view === 'thread' ? route.uuid : null
   const inbox = useInbox(client, live, openUuid)
+  const blocks = useBlocks(client, inbox.reload)
   const typing = useTyping(live)
   const now = useNow(30_000)
   const unread = inbox.threads?.reduce((sum, thread) => sum + thread.unread_count, 0) ?? 0
@@ -119,6 +122,14 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
         <aside class="inbox-pane">
           <div class="pane-title">
             <h1>Chats</h1>
+            <a
+              class="button secondary"
+              href="#/blocked"
+              title="Blocked addresses"
+              aria-current={route.view === 'blocked' ? 'page' : undefined}
+            >
+              Blocked
+            </a>
             <a class="button primary" href="#/new">
               New chat
             </a>
@@ -135,6 +146,10 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
               config={config}
               typing={typing.get(route.uuid)}
               onSeen={inbox.markSeen}
+              blocks={blocks}
+              onBlocked={() => {
+                location.hash = '#/'
+              }}
             />
           ) : route.view === 'new' ? (
             <NewChat
@@ -145,6 +160,8 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
                 location.hash = `#/t/${thread.uuid}`
               }}
             />
+          ) : route.view === 'blocked' ? (
+            <BlockedAddresses blocks={blocks} now={now} />
           ) : (
             <div class="empty">
               <p class="placeholder">Pick a chat, or start a new one.</p>

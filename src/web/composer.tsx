@@ -10,6 +10,8 @@ interface Props {
   onSend: (content: string, attachments: Attachment[]) => void
   onTyping: () => void
   disabled?: boolean
+  /** Why sending here fails, said above the field. */
+  notice?: string | null
 }
 
 /** The counter appears when this many code points are left. */
@@ -20,7 +22,7 @@ const COUNTER_MARGIN = 500
  * Files come by the attach button or a pasted image; a message may be files alone, once
  * every chosen file has finished uploading.
  */
-export function Composer({ maxLength, uploads, onSend, onTyping, disabled }: Props) {
+export function Composer({ maxLength, uploads, onSend, onTyping, disabled, notice }: Props) {
   const [text, setText] = useState('')
   const field = useRef<HTMLTextAreaElement>(null)
   const picker = useRef<HTMLInputElement>(null)
@@ -47,6 +49,9 @@ export function Composer({ maxLength, uploads, onSend, onTyping, disabled }: Pro
         send()
       }}
     >
+      <p id="composer-notice" class="composer-notice" role="status">
+        {notice}
+      </p>
       {(uploads.list.length > 0 || uploads.notice) && (
         <div class="uploads">
           <ul class="upload-list" aria-label="Files to send">
@@ -93,7 +98,7 @@ export function Composer({ maxLength, uploads, onSend, onTyping, disabled }: Pro
         rows={1}
         placeholder="Write a message…"
         value={text}
-        aria-describedby="composer-help composer-count"
+        aria-describedby="composer-notice composer-help composer-count"
         aria-invalid={over ? true : undefined}
         onInput={(event) => {
           setText(event.currentTarget.value)

@@ -3,6 +3,7 @@ import { useLayoutEffect, useRef, useState } from 'preact/hooks'
 import type { Message } from '../sdk/client.js'
 import { Address, Avatar } from './address.js'
 import { AttachmentList } from './attachments.js'
+import { BlockAction, BlockedNotice } from './blocked.js'
 import { Composer } from './composer.js'
 import { clockTime, dayLabel, fullTime, shortAddress } from './format.js'
 import { Icon, type IconName } from './icons.js'
@@ -11,6 +12,7 @@ import { PaneHeader } from './pane-header.js'
 import type { Live } from './live.js'
 import type { PageConfig } from './page-config.js'
 import type { WebClient } from './session.js'
+import type { Blocks } from './use-blocks.js'
 import { useConversation, type PendingMessage } from './use-conversation.js'
 import { useUploads } from './use-uploads.js'
 
@@ -21,6 +23,9 @@ interface Props {
   config: PageConfig
   typing: readonly string[] | undefined
   onSeen: (uuid: string) => void
+  blocks: Blocks
+  /** The caller blocked the other person here: the chat leaves the inbox, so it closes. */
+  onBlocked: () => void
 }
 
 /** Near enough to the bottom to follow new messages rather than keep one's place. */
@@ -32,7 +37,7 @@ function carriesFiles(event: DragEvent): boolean {
 }
 
 /** One thread: header, messages (older on demand), who is typing, and the composer; files dropped on it are attached. */
-export function Conversation({ client, live, uuid, config, typing, onSeen }: Props) {
+export function Conversation({ client, live, uuid, config, typing, onSeen, blocks, onBlocked }: Props) {
   const conversation = useConversation(client, live, uuid, onSeen)
   const uploads = useUploads(client, uuid, config.maxAttachmentBytes)
   const [dropping, setDropping] = useState(false)
@@ -67,6 +72,8 @@ export function Conversation({ client, live, uuid, config, typing, onSeen }: Pro
 
   const people = thread ? others(thread, me) : []
   const group = (thread?.participants.length ?? 0) > 2
+  // Blocking is offered for a chat with one other person; in a group it would hide nothing.
+  const blockable = thread?.participants.length === 2 && blocks.list !== null && !blocks.has(people[0]!) ? people[0] : undefined
   return (
     <section
       class={`conversation${dropping ? ' dropping' : ''}`}
@@ -100,7 +107,11 @@ export function Conversation({ client, live, uuid, config, typing, onSeen }: Pro
             {thread.shop.name}
           </span>
         )}
+        {blockable && <BlockAction key={blockable} address={blockable} blocks={blocks} onBlocked={onBlocked} />}
       </PaneHeader>
+      {people.filter(blocks.has).map((address) => (
+        <BlockedNotice key={address} address={address} group={group} blocks={blocks} />
+      ))}
       <div
         class="messages"
         ref={list}
@@ -148,6 +159,7 @@ export function Conversation({ client, live, uuid, config, typing, onSeen }: Pro
         onSend={conversation.send}
         onTyping={() => live.typing(uuid)}
         disabled={!thread}
+        notice={conversation.refused ? 'This conversation is blocked: a participant has blocked you, so your messages are refused.' : null}
       />
     </section>
   )
@@ -164,7 +176,11 @@ function Bubble({ message, mine, group }: { message: Message; mine: boolean; gro
         )}
         {message.attachments.length > 0 && <AttachmentList attachments={message.attachments} />}
         {message.content && <p class="content">{message.content}</p>}
+        {message.deleted_by && (
+          <p class="content tombstone">{message.deleted_by === 'moderator' ? 'Message removed by moderators' : 'Message deleted'}</p>
+        )}
         <span class="meta">
+          {message.edited_at && <span class="edited" title={`Edited ${fullTime(message.edited_at)}`}>edited</span>}
           <time dateTime={message.timestamp} title={fullTime(message.timestamp)}>
             {clockTime(message.timestamp)}
           </time>

@@ -4,6 +4,7 @@ import { subscribe, type ReadEvent, type Subscription, type ThreadEvent, type Ty
 /** The stream's events (docs/api.md §9), as one union for the page's listeners. */
 export type LiveEvent =
   | { type: 'message'; data: Message }
+  | { type: 'message_updated'; data: Message }
   | { type: 'read'; data: ReadEvent }
   | { type: 'thread'; data: ThreadEvent }
   | { type: 'typing'; data: TypingEvent }
@@ -43,6 +44,7 @@ export class Live {
     }
     this.#subscription = subscribe(origin, token, {
       message: (data) => emit({ type: 'message', data }),
+      messageUpdated: (data) => emit({ type: 'message_updated', data }),
       read: (data) => emit({ type: 'read', data }),
       thread: (data) => emit({ type: 'thread', data }),
       typing: (data) => emit({ type: 'typing', data }),

@@ -26,6 +26,8 @@ export interface Conversation {
   error: string | null
   /** The thread is gone for the caller, or never was (404). */
   missing: boolean
+  /** The last send was refused (403): someone here blocked the caller. */
+  refused: boolean
   hasOlder: boolean
   loadingOlder: boolean
   loadOlder(): Promise<void>
@@ -72,6 +74,7 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
   const [pending, setPending] = useState<PendingMessage[]>([])
   const [error, setError] = useState<string | null>(null)
   const [missing, setMissing] = useState(false)
+  const [refused, setRefused] = useState(false)
   const [hasOlder, setHasOlder] = useState(false)
   const [loadingOlder, setLoadingOlder] = useState(false)
   const seen = useRef(onSeen)
@@ -131,6 +134,9 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
           unseen = true
           markRead()
         }
+      } else if (event.type === 'message_updated') {
+        // An edit or a deletion replaces a message already shown; others' are news only if shown.
+        if (event.data.thread_uuid === uuid) setMessages((list) => (list.some((m) => m.id === event.data.id) ? merge(list, [event.data]) : list))
       } else if (event.type === 'read' || event.type === 'thread') {
         if (event.data.uuid !== uuid) return
         if (event.type === 'thread' && event.data.action === 'deleted') setMissing(true)
@@ -160,7 +166,10 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
       })
       setPending((list) => list.filter((p) => p.client_id !== message.client_id))
       setMessages((list) => merge(list, [sent]))
+      setRefused(false)
     } catch (caught) {
+      // The web client never names another sender, so a refused send is a block.
+      if (caught instanceof ApiError && caught.status === 403) setRefused(true)
       setPending((list) => list.map((p) => (p.client_id === message.client_id ? { ...p, failed: errorText(caught) } : p)))
     }
   }
@@ -171,6 +180,7 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
     pending,
     error,
     missing,
+    refused,
     hasOlder,
     loadingOlder,
     async loadOlder() {

@@ -15,6 +15,8 @@ export interface Inbox {
   markSeen(uuid: string): void
   /** A thread this page made or fetched, shown before the next reload. */
   upsert(thread: Thread): void
+  /** Fetches the list again: for changes no event reports (a block hides threads). */
+  reload(): void
 }
 
 /**
@@ -30,6 +32,7 @@ export function useInbox(client: WebClient, live: Live, openUuid: string | null)
   const latest = useRef<Thread[] | null>(null)
   const open = useRef(openUuid)
   open.current = openUuid
+  const reloader = useRef(() => {})
 
   const update = (change: (list: Thread[]) => Thread[]) => {
     if (latest.current === null) return
@@ -56,6 +59,7 @@ export function useInbox(client: WebClient, live: Live, openUuid: string | null)
         }
       }, RELOAD_DELAY_MS)
     }
+    reloader.current = reload
     reload()
     const offStatus = live.onStatus((status) => {
       if (status === 'online') reload()
@@ -114,5 +118,6 @@ export function useInbox(client: WebClient, live: Live, openUuid: string | null)
     upsert(thread) {
       update((list) => [thread, ...list.filter((t) => t.uuid !== thread.uuid)])
     },
+    reload: () => reloader.current(),
   }
 }

@@ -245,6 +245,32 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
     await composer.fill('')
   })
 
+  it('lets the owner block the buyer: the chat leaves the inbox, the buyer is refused, and unblocking brings it back', async () => {
+    const { page } = owner
+    // By keyboard: the header's Block asks first, with Cancel focused.
+    await page.locator('.conversation-header').getByRole('button', { name: 'Block' }).press('Enter')
+    await page.getByRole('group', { name: /^Block / }).getByRole('button', { name: 'Cancel' }).waitFor()
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter')
+    await threadItem(page, 'Nebula Prints').waitFor({ state: 'detached' })
+    expect(page.url()).toMatch(/#\/$/)
+
+    await buyer.page.getByLabel('Message', { exact: true }).fill('Still there?')
+    await buyer.page.keyboard.press('Enter')
+    const refused = buyer.page.locator('.bubble-row.failed').filter({ hasText: 'Still there?' })
+    await refused.getByText('Not sent: You cannot message this conversation: a participant has blocked you.').waitFor()
+    await buyer.page.locator('.composer').getByText('This conversation is blocked').waitFor()
+
+    await page.getByRole('link', { name: 'Blocked', exact: true }).click()
+    await page.getByRole('button', { name: `Unblock ${buyerAddress}` }).click()
+    await page.getByText('You have blocked nobody.').waitFor()
+    await threadItem(page, 'Nebula Prints').waitFor()
+    await refused.getByRole('button', { name: 'Retry' }).click()
+    await threadItem(page, 'Nebula Prints').filter({ hasText: 'Still there?' }).waitFor()
+    await buyer.page.locator('.composer').getByText('This conversation is blocked').waitFor({ state: 'detached' })
+  })
+
   it('loads older messages by cursor', async () => {
     const other = await server.signIn()
     const { thread } = await other.createThread({ participants: [other.address, ownerSigner.address] })

@@ -71,7 +71,46 @@ const MATRIX: Record<string, Call & { expected: [number, number, number, number,
   // A signed URL is the capability itself: whoever holds it downloads, token or not, until it expires.
   'GET /api/attachments/{id}/': { path: (w) => w.picture.url, expected: [200, 200, 200, 200, 200] },
   'GET /api/attachments/{id}/thumbnail/': { path: (w) => w.picture.thumbnail_url!, expected: [200, 200, 200, 200, 200] },
+  'POST /api/chat/{uuid}/reports/': { path: (w) => `/api/chat/${w.thread.uuid}/reports/`, body: () => ({ reason: 'spam' }), expected: [401, 401, 404, 201, 201] },
+  // Moderation is for ADMIN_ADDRESSES only, and none of these roles is one: refused before anything is looked up.
+  'GET /api/moderation/reports/': { path: () => '/api/moderation/reports/', expected: [401, 401, 403, 403, 403] },
+  'GET /api/moderation/reports/{id}/': { path: () => '/api/moderation/reports/1/', expected: [401, 401, 403, 403, 403] },
+  'POST /api/moderation/reports/{id}/resolve/': {
+    path: () => '/api/moderation/reports/1/resolve/',
+    body: () => ({ resolution: 'dismissed' }),
+    expected: [401, 401, 403, 403, 403],
+  },
+  'POST /api/moderation/suspensions/': {
+    path: () => '/api/moderation/suspensions/',
+    body: (w) => ({ address: w.peer, reason: 'spam' }),
+    expected: [401, 401, 403, 403, 403],
+  },
+  'GET /api/moderation/suspensions/': { path: () => '/api/moderation/suspensions/', expected: [401, 401, 403, 403, 403] },
+  'DELETE /api/moderation/suspensions/{address}/': { path: (w) => `/api/moderation/suspensions/${w.peer}/`, expected: [401, 401, 403, 403, 403] },
+  'GET /api/moderation/audit/': { path: () => '/api/moderation/audit/', expected: [401, 401, 403, 403, 403] },
   'POST /api/chat/{uuid}/read/': { path: (w) => `/api/chat/${w.thread.uuid}/read/`, body: () => ({}), expected: [401, 401, 404, 200, 200] },
+  // Only the sender changes a message (here the participant's first one); others learn nothing of other threads.
+  'PATCH /api/chat/{uuid}/message/{id}/': {
+    path: (w) => `/api/chat/${w.thread.uuid}/message/${w.thread.messages[0]!.id}/`,
+    body: () => ({ content: 'edited' }),
+    expected: [401, 401, 404, 200, 403],
+  },
+  'DELETE /api/chat/{uuid}/message/{id}/': {
+    path: (w) => `/api/chat/${w.thread.uuid}/message/${w.thread.messages[0]!.id}/`,
+    expected: [401, 401, 404, 204, 403],
+  },
+  'POST /api/moderation/messages/{id}/remove/': {
+    path: (w) => `/api/moderation/messages/${w.thread.messages[0]!.id}/remove/`,
+    body: () => ({ reason: 'spam' }),
+    expected: [401, 401, 403, 403, 403],
+  },
+  // Each caller's own block list: blocking the peer is each one's own business; unblocking someone never blocked is 404.
+  'GET /api/blocks/': { path: () => '/api/blocks/', expected: [401, 401, 200, 200, 200] },
+  'POST /api/blocks/': { path: () => '/api/blocks/', body: (w) => ({ address: w.peer }), expected: [401, 401, 201, 201, 201] },
+  'DELETE /api/blocks/{address}/': { path: (w) => `/api/blocks/${w.peer}/`, expected: [401, 401, 404, 404, 404] },
+  // Each caller's own account: anyone signed in exports their own; erasing needs the caller's own address as `confirm`.
+  'GET /api/me/export/': { path: () => '/api/me/export/', expected: [401, 401, 200, 200, 200] },
+  'DELETE /api/me/': { path: () => '/api/me/', body: (w) => ({ confirm: w.participant }), expected: [401, 401, 403, 204, 403] },
   // Everyone may open a stream of their own events; a thread's events reach only its participants.
   'GET /api/chat/stream/': { path: () => '/api/chat/stream/', expected: [401, 401, 200, 200, 200] },
   // A WebSocket's outcome: its close code when sign-in fails, else the status of a send to the thread.

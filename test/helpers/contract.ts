@@ -21,6 +21,8 @@ export function aMessage(fields: Record<string, unknown> = {}) {
     is_read: expect.any(Boolean),
     thread_uuid: expect.stringMatching(UUID_V4),
     attachments: [],
+    edited_at: null,
+    deleted_by: null,
     ...fields,
   }
 }

@@ -11,7 +11,8 @@ export const NO_NUL = '^[^\\u0000]*$'
 export const Text = (options: { minLength?: number; maxLength?: number; description?: string } = {}) =>
   Type.String({ ...options, pattern: NO_NUL })
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
+export const Nullable = <T extends TSchema>(schema: T, options: { description?: string } = {}) =>
+  Type.Union([schema, Type.Null()], options)
 
 /** Ids fit PostgreSQL's integer. */
 const MAX_ID = 2_147_483_647

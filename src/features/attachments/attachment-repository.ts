@@ -53,6 +53,10 @@ export class AttachmentRepository {
     return db.selectFrom('attachments').selectAll().where('message_id', '=', claim.messageId).orderBy('id').execute()
   }
 
+  async deleteOfMessage(messageId: number): Promise<void> {
+    await this.#db.deleteFrom('attachments').where('message_id', '=', messageId).execute()
+  }
+
   /** Bytes `uploader` stored since `since`: what the daily quota counts. */
   async bytesUploadedSince(uploader: string, since: string): Promise<number> {
     const { total } = await this.#db
@@ -95,5 +99,28 @@ export class AttachmentRepository {
       .execute()
     const { secret } = await this.#db.selectFrom('attachment_keys').select('secret').where('name', '=', name).executeTakeFirstOrThrow()
     return secret
+  }
+
+  /** `uploader`'s uploads after the id `afterId`, by id: an export pages through them. */
+  async uploadsOf(uploader: string, afterId: number, limit: number) {
+    return this.#db
+      .selectFrom('attachments')
+      .select(['id', 'public_id', 'name', 'content_type', 'size', 'created_at'])
+      .where('uploader', '=', uploader)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .limit(limit)
+      .execute()
+  }
+
+  /** Deletes every upload of `uploader`, sent or not, in the caller's transaction. */
+  async deleteUploadsOf(trx: Transaction<object>, uploader: string): Promise<void> {
+    await trx.withTables<AttachmentTables>().deleteFrom('attachments').where('uploader', '=', uploader).execute()
+  }
+
+  /** Deletes the attachments of these messages, in the transaction that deletes the messages. */
+  async deleteOfMessages(trx: Transaction<object>, messageIds: readonly number[]): Promise<void> {
+    if (messageIds.length === 0) return
+    await trx.withTables<AttachmentTables>().deleteFrom('attachments').where('message_id', 'in', messageIds).execute()
   }
 }

@@ -187,6 +187,11 @@ export class AttachmentService {
     return deleted
   }
 
+  /** Deletes the attachments of a message deleted for everyone; their bytes go at the next collection. */
+  async forgetMessage(messageId: number): Promise<void> {
+    await this.#repository.deleteOfMessage(messageId)
+  }
+
   async #receive(body: Readable, path: string): Promise<number> {
     let size = 0
     const maxBytes = this.#options.maxBytes
@@ -229,6 +234,31 @@ export class AttachmentService {
       url: this.#urls.path(record.public_id, 'original'),
       thumbnail_url: record.thumbnail_sha256 ? this.#urls.path(record.public_id, 'thumbnail') : null,
     }
+  }
+
+  /** Every upload of `uploader`, sent or not, oldest first: what an export lists (no URLs). */
+  async uploadsOf(uploader: string): Promise<{ id: string; name: string; content_type: string; size: number; created_at: string }[]> {
+    const uploads = []
+    const pageSize = 500
+    for (let afterId = 0; ; ) {
+      const page = await this.#repository.uploadsOf(uploader, afterId, pageSize)
+      uploads.push(...page.map(({ public_id, name, content_type, size, created_at }) => ({ id: public_id, name, content_type, size, created_at })))
+      if (page.length < pageSize) return uploads
+      afterId = page.at(-1)!.id
+    }
+  }
+
+  /**
+   * Deletes the records of every upload of `uploader` in the caller's transaction (an erased
+   * account's); the hourly collection frees their bytes once nothing else names them.
+   */
+  deleteUploadsOf(trx: Transaction<object>, uploader: string): Promise<void> {
+    return this.#repository.deleteUploadsOf(trx, uploader)
+  }
+
+  /** Deletes the attachments of these messages in the transaction that deletes them (retention). */
+  deleteOfMessages(trx: Transaction<object>, messageIds: readonly number[]): Promise<void> {
+    return this.#repository.deleteOfMessages(trx, messageIds)
   }
 }
 

@@ -42,6 +42,12 @@ export class AuthRepository {
     await this.#db.deleteFrom('tokens').where('token_hash', '=', tokenHash).execute()
   }
 
+  /** Deletes every token of the address; returns their hashes. */
+  async deleteTokensOf(address: string): Promise<string[]> {
+    const rows = await this.#db.deleteFrom('tokens').where('address', '=', address).returning('token_hash').execute()
+    return rows.map((row) => row.token_hash)
+  }
+
   async purgeExpired(now: string): Promise<void> {
     await this.#db.deleteFrom('challenges').where('expires_at', '<=', now).execute()
     await this.#db.deleteFrom('tokens').where('expires_at', '<=', now).execute()

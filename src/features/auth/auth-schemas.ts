@@ -24,7 +24,7 @@ export const authSchemas = {
       message: Type.String({ maxLength: 1000 }),
       signature: Type.String({ maxLength: 400 }),
     }),
-    response: { 200: Session, ...errors(400, 401, 429) },
+    response: { 200: Session, ...errors(400, 401, 403, 429) },
   },
   logout: {
     tags: ['auth'],

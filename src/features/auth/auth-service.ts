@@ -1,7 +1,7 @@
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
 import { base64urlnopad } from '@scure/base'
 import { timestamp, type Clock } from '../../core/clock.js'
-import { Invalid, Unauthorized } from '../../core/errors.js'
+import { Forbidden, Invalid, Unauthorized } from '../../core/errors.js'
 import type { SignedIn } from '../../core/http/authenticate.js'
 import { secretHash } from '../../core/secret-hash.js'
 import { isValidAddress, type Network } from '../../core/vfx/address.js'
@@ -16,7 +16,12 @@ export interface AuthServiceOptions {
   /** Seconds a token stays valid. */
   tokenTtl: number
   clock: Clock
+  /** Whether an address is barred from signing in (moderation); nobody is when absent. */
+  isSuspended?: SuspensionCheck
 }
+
+/** The port through which auth asks whether an address is suspended, knowing nothing of moderation. */
+export type SuspensionCheck = (address: string) => Promise<boolean>
 
 /**
  * Sign-in by wallet signature (docs/api.md §2). Challenges and tokens live in the database, so a
@@ -57,6 +62,12 @@ export class AuthService {
     const token = base64urlnopad.encode(randomBytes(32))
     const expiresAt = timestamp(this.#options.clock, this.#options.tokenTtl * 1000)
     await this.#repository.saveToken(secretHash(token), address, expiresAt)
+    // Checked after the save: a suspension committed meanwhile either shows here or deletes
+    // this token with the address's others, so no token outlives it.
+    if (await this.#options.isSuspended?.(address)) {
+      await this.#repository.deleteToken(secretHash(token))
+      throw new Forbidden('This address is suspended.')
+    }
     return { token, address, expires_at: expiresAt }
   }
 
@@ -69,6 +80,11 @@ export class AuthService {
 
   async revoke(token: string): Promise<void> {
     await this.#repository.deleteToken(secretHash(token))
+  }
+
+  /** Ends every session of the address at once; returns their token hashes, so open streams can be closed. */
+  async revokeAll(address: string): Promise<string[]> {
+    return this.#repository.deleteTokensOf(address)
   }
 
   async purgeExpired(): Promise<void> {

@@ -13,6 +13,10 @@ export const Message = Type.Object(
     is_read: Type.Boolean(),
     thread_uuid: Type.String(),
     attachments: Type.Array(Type.Ref(Attachment), { description: 'Pictures and files sent with it; empty for text.' }),
+    edited_at: Nullable(Timestamp, { description: 'When its sender last edited it; null if never.' }),
+    deleted_by: Nullable(Type.Union([Type.Literal('sender'), Type.Literal('moderator')]), {
+      description: 'Who deleted it for everyone (its content is then empty); null while it stands.',
+    }),
   },
   { $id: 'Message' },
 )
@@ -36,6 +40,7 @@ export type Thread = Static<typeof Thread>
 export type ThreadDetail = Static<typeof ThreadDetail>
 
 export const ThreadParams = Type.Object({ uuid: Uuid })
+const MessageParams = Type.Object({ uuid: Uuid, id: Type.String({ maxLength: 16, description: 'Message id.' }) })
 
 export const threadSchemas = {
   list: {
@@ -132,6 +137,21 @@ export const messageSchemas = {
       ),
     }),
     response: { 200: Type.Ref(Message), 201: Type.Ref(Message), ...errors(400, 401, 403, 404, 429) },
+  },
+  edit: {
+    tags: ['chat'],
+    summary: 'Edit your message (within MESSAGE_EDIT_WINDOW of sending); it shows as edited',
+    security: [{ bearer: [] }],
+    params: MessageParams,
+    body: Type.Object({ content: Text() }),
+    response: { 200: Type.Ref(Message), ...errors(400, 401, 403, 404, 409) },
+  },
+  delete: {
+    tags: ['chat'],
+    summary: 'Delete your message for everyone (within MESSAGE_EDIT_WINDOW): a tombstone stays',
+    security: [{ bearer: [] }],
+    params: MessageParams,
+    response: { 204: Type.Null(), ...errors(401, 403, 404) },
   },
   read: {
     tags: ['chat'],

@@ -5,12 +5,14 @@ import { Forbidden, Invalid, NotFound, RateLimited } from '../../core/errors.js'
 import { TokenBuckets } from '../../core/token-bucket.js'
 import { isValidAddress, type Network } from '../../core/vfx/address.js'
 import type { Attachment, AttachmentService } from '../attachments/index.js'
+import type { BlockService } from '../blocks/index.js'
 import type { ShopService } from '../shops/index.js'
 import type { ChatEvent } from './chat-events.js'
-import type { Message, Thread, ThreadDetail } from './chat-schemas.js'
+import type { Message, ThreadDetail } from './chat-schemas.js'
+import { markersOf, previewOf, toMessage, toThread } from './chat-views.js'
 import type { MessageRecord, MessageRepository, NewMessagesFilter } from './message-repository.js'
 import type { Participant, ThreadListFilter, ThreadRecord, ThreadRepository } from './thread-repository.js'
-import { checkContent, checkParticipantCount, isRead, isUuid, threadKey, withShopOwner } from './thread-rules.js'
+import { checkContent, checkParticipantCount, isUuid, threadKey, withShopOwner } from './thread-rules.js'
 
 export interface ChatServiceOptions {
   network: Network
@@ -26,6 +28,7 @@ export interface ChatParts {
   messages: MessageRepository
   shops: ShopService
   attachments: AttachmentService
+  blocks: BlockService
   bus: EventBus
 }
 
@@ -65,6 +68,7 @@ export class ChatService {
   readonly #messages: MessageRepository
   readonly #shops: ShopService
   readonly #attachments: AttachmentService
+  readonly #blocks: BlockService
   readonly #bus: EventBus
   readonly #options: ChatServiceOptions
   readonly #typingLimiter = new TokenBuckets(TYPING_PER_SECOND, TYPING_BURST)
@@ -74,12 +78,14 @@ export class ChatService {
     this.#messages = parts.messages
     this.#shops = parts.shops
     this.#attachments = parts.attachments
+    this.#blocks = parts.blocks
     this.#bus = parts.bus
     this.#options = options
   }
 
   async listThreads(caller: string, filter: ThreadListFilter, limit: number, offset: number) {
-    const { count, threads } = await this.#threads.listThreads(caller, filter, limit, offset)
+    const hiddenWith = await this.#blocks.blockedBy(caller)
+    const { count, threads } = await this.#threads.listThreads(caller, { ...filter, hiddenWith }, limit, offset)
     const participants = await this.#threads.participants(threads.map((thread) => thread.id))
     return { count, threads: threads.map((thread) => toThread(thread, participants.get(thread.id) ?? [])) }
   }
@@ -91,6 +97,7 @@ export class ChatService {
     const shopId = body.shop_id ?? null
     const participants = await this.#completeParticipants(body.participants, shopId)
     if (!participants.includes(caller)) throw new Forbidden('You must be one of the participants.')
+    await this.#blocks.checkReachable(caller, participants)
     if (body.initial_message !== undefined) {
       checkContent(body.initial_message, this.#options.maxMessageLength, 'initial_message')
       this.#takeSendToken(caller)
@@ -120,7 +127,7 @@ export class ChatService {
       this.#participantsOf(thread),
       this.#messages.messages(thread, { newest: true, limit: DETAIL_MESSAGES }),
     ])
-    return { ...toThread(thread, participants), messages: await this.#withReadState(messages, participants) }
+    return { ...toThread(thread, participants), messages: await this.#withReadState(messages, participants, caller) }
   }
 
   async updateThread(caller: string, uuid: string, patch: ThreadPatch): Promise<ThreadDetail> {
@@ -133,6 +140,7 @@ export class ChatService {
       const requested = patch.participants ?? current.map((p) => p.address)
       const participants = await this.#completeParticipants(requested, shopId)
       if (!participants.includes(caller)) throw new Invalid('participants', 'You cannot remove yourself from a thread.')
+      await this.#blocks.checkReachable(caller, participants)
       const key = threadKey(participants, shopId)
       await this.#threads.updateThread(thread.id, { key, shopId, participants })
       const everyone = [...new Set([...current.map((p) => p.address), ...participants])]
@@ -152,6 +160,7 @@ export class ChatService {
     if (shopId !== null && !(await this.#shops.find(shopId))) throw new NotFound()
     const participants = await this.#completeParticipants(requested, shopId)
     if (!participants.includes(caller)) throw new Forbidden('You must be one of the participants.')
+    await this.#blocks.checkReachable(caller, participants)
     const found = await this.#threads.findThreadByKey(threadKey(participants, shopId))
     const thread = found && (await this.#threads.findVisibleThread(found.uuid, caller))
     if (!thread) throw new NotFound()
@@ -170,7 +179,7 @@ export class ChatService {
       this.#messages.messages(thread, slice),
       this.#participantsOf(thread),
     ])
-    const messages = await this.#withReadState(records, participants)
+    const messages = await this.#withReadState(records, participants, caller)
     if (slice.offset !== undefined) return { count, messages, hasNext: false, hasPrevious: false }
     const first = messages[0]
     const last = messages.at(-1)
@@ -190,6 +199,7 @@ export class ChatService {
     if (body.sender !== undefined && body.sender !== caller) {
       throw new Forbidden('sender must be the signed-in address.')
     }
+    await this.#blocks.checkReachable(caller, async () => (await this.#participantsOf(thread)).map((p) => p.address))
     const attachments = body.attachments ?? []
     checkContent(body.content, this.#options.maxMessageLength, 'content', attachments.length > 0)
     this.#attachments.checkIds(attachments)
@@ -214,12 +224,12 @@ export class ChatService {
   async newMessages(caller: string, address: string | undefined, filter: NewMessagesFilter, limit: number) {
     if (address !== undefined && address !== caller) throw new Forbidden('You can only read your own new messages.')
     const { count, messages } = await this.#messages.newMessages(caller, filter, limit)
-    return { count, messages: await this.#viewsOf(messages) }
+    return { count, messages: await this.#viewsOf(messages, caller) }
   }
 
   /** Every message after `afterId` in the caller's threads, own ones included: a stream's replay. */
   async messagesAfter(caller: string, afterId: number, limit: number): Promise<Message[]> {
-    return this.#viewsOf(await this.#messages.messagesAfter(caller, afterId, limit))
+    return this.#viewsOf(await this.#messages.messagesAfter(caller, afterId, limit), caller)
   }
 
   /** Relays a typing notice to the other participants; never stored, and past the limit dropped. */
@@ -227,7 +237,19 @@ export class ChatService {
     if (this.#typingLimiter.take(caller, this.#options.clock.now()) > 0) return
     const thread = await this.#visibleThread(caller, uuid)
     const others = (await this.#participantsOf(thread)).map((p) => p.address).filter((a) => a !== caller)
-    this.#publish({ type: 'typing', recipients: others, data: { uuid: thread.uuid, address: caller } })
+    const recipients = await this.#blocks.withoutBlocks(caller, others)
+    this.#publish({ type: 'typing', recipients, data: { uuid: thread.uuid, address: caller } })
+  }
+
+  /**
+   * The caller's view of the given messages of a thread, oldest first (for evidence in a
+   * report); ids that are not messages of this thread are left out. NotFound unless the
+   * caller takes part.
+   */
+  async messagesById(caller: string, uuid: string, ids: readonly number[]): Promise<Message[]> {
+    const thread = await this.#visibleThread(caller, uuid)
+    const [records, participants] = await Promise.all([this.#messages.messagesById(thread, ids), this.#participantsOf(thread)])
+    return this.#withReadState(records, participants, caller)
   }
 
   /** Forgets limiter state of addresses that have been quiet, so memory follows active ones. */
@@ -269,7 +291,7 @@ export class ChatService {
       const participants = await this.#participantsOf(thread)
       this.#publish({
         type: 'read',
-        recipients: participants.map((p) => p.address),
+        recipients: await this.#blocks.withoutBlocks(caller, participants.map((p) => p.address)),
         data: { uuid: thread.uuid, address: caller, last_read_id: marker.last_read_id },
       })
     }
@@ -304,21 +326,25 @@ export class ChatService {
     return thread
   }
 
-  /** Views of messages from any threads, each with its thread's read state and its attachments. */
-  async #viewsOf(messages: MessageRecord[]): Promise<Message[]> {
-    const [participants, attachments] = await Promise.all([
+  /** Views of messages from any threads, as `viewer` sees them: read state and attachments. */
+  async #viewsOf(messages: MessageRecord[], viewer: string): Promise<Message[]> {
+    const [participants, attachments, blockers] = await Promise.all([
       this.#threads.participants([...new Set(messages.map((m) => m.thread_id))]),
       this.#attachments.ofMessages(messages.map((m) => m.id)),
+      this.#blocks.blockersOf(viewer),
     ])
     return messages.map((message) =>
-      toMessage(message, markersOf(participants.get(message.thread_id) ?? []), attachments.get(message.id) ?? []),
+      toMessage(message, markersOf(participants.get(message.thread_id) ?? [], blockers), attachments.get(message.id) ?? []),
     )
   }
 
-  /** Views of one thread's messages. */
-  async #withReadState(messages: MessageRecord[], participants: readonly Participant[]): Promise<Message[]> {
-    const readMarkers = markersOf(participants)
-    const attachments = await this.#attachments.ofMessages(messages.map((m) => m.id))
+  /** Views of one thread's messages, as `viewer` sees them. */
+  async #withReadState(messages: MessageRecord[], participants: readonly Participant[], viewer: string): Promise<Message[]> {
+    const [attachments, blockers] = await Promise.all([
+      this.#attachments.ofMessages(messages.map((m) => m.id)),
+      this.#blocks.blockersOf(viewer),
+    ])
+    const readMarkers = markersOf(participants, blockers)
     return messages.map((message) => toMessage(message, readMarkers, attachments.get(message.id) ?? []))
   }
 
@@ -337,38 +363,5 @@ export class ChatService {
   #takeSendToken(caller: string): void {
     const wait = this.#options.sendLimiter?.take(caller, this.#options.clock.now()) ?? 0
     if (wait > 0) throw new RateLimited(Math.ceil(wait))
-  }
-}
-
-function markersOf(participants: readonly Participant[]): Map<string, number> {
-  return new Map(participants.map((p) => [p.address, p.last_read_id]))
-}
-
-function toMessage(message: MessageRecord, readMarkers: ReadonlyMap<string, number>, attachments: Attachment[]): Message {
-  return {
-    id: message.id,
-    sender: message.sender,
-    content: message.content,
-    timestamp: message.timestamp,
-    is_read: isRead(message.id, message.sender, readMarkers),
-    thread_uuid: message.thread_uuid,
-    attachments,
-  }
-}
-
-/** What an inbox shows for a message without text: "Photo" when every attachment is a picture. */
-function previewOf(attachments: readonly Attachment[]): string {
-  return attachments.every((attachment) => attachment.kind === 'image') ? 'Photo' : 'File'
-}
-
-function toThread(thread: ThreadRecord, participants: readonly Participant[]): Thread {
-  return {
-    uuid: thread.uuid,
-    participants: participants.map((p) => p.address),
-    shop: thread.shop,
-    created_at: thread.created_at,
-    updated_at: thread.updated_at,
-    last_message: thread.last_message,
-    unread_count: thread.unread_count,
   }
 }

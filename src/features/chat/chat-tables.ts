@@ -12,6 +12,7 @@ export type ChatTables = {
   thread_participants: ParticipantTable
   messages: MessageTable
   inbox: InboxTable
+  message_edits: MessageEditTable
 } & Pick<ShopTables, 'shops'>
 
 export interface ThreadTable {
@@ -47,6 +48,18 @@ export interface MessageTable {
   content: string
   client_id: string | null
   created_at: string
+  edited_at: Generated<string | null>
+  /** Who tombstoned the message: its sender, or a moderator; null while it stands. */
+  deleted_by: Generated<MessageRemover | null>
+}
+
+export type MessageRemover = 'sender' | 'moderator'
+
+/** An earlier wording of a message, kept when it is edited or deleted, for reports. */
+export interface MessageEditTable {
+  message_id: number
+  content: string
+  replaced_at: string
 }
 
 /** One row per message per recipient (sender excluded): new-messages reads it by index. */

@@ -1,8 +1,12 @@
 /** Threads between VFX addresses and their messages: inboxes, read markers, new-messages. */
 export type { ChatEvent } from './chat-events.js'
 export { Message, ReadEvent, Thread, ThreadDetail, ThreadEvent, TypingEvent } from './chat-schemas.js'
+export { chatMigrations } from './chat-migrations.js'
+export { ChatRecords } from './chat-records.js'
+export { ChatRecordsRepository } from './chat-records-repository.js'
 export { ChatService } from './chat-service.js'
 export type { ChatTables } from './chat-tables.js'
+export { MessageChanges } from './message-changes.js'
 export { MessageRepository } from './message-repository.js'
 export { messageRoutes } from './message-routes.js'
 export { ThreadRepository } from './thread-repository.js'

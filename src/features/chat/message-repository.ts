@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely'
 import { isUniqueViolation, type MessageOrdering } from '../../core/database/database.js'
 import { prepared, preparedShapes } from '../../core/database/prepared.js'
-import type { ChatDb, ChatTables } from './chat-tables.js'
+import type { ChatDb, ChatTables, MessageRemover } from './chat-tables.js'
 import type { Participant } from './thread-repository.js'
 
 export interface MessageRecord {
@@ -11,7 +11,22 @@ export interface MessageRecord {
   sender: string
   content: string
   timestamp: string
+  edited_at: string | null
+  deleted_by: MessageRemover | null
 }
+
+/** What every read of messages selects, as MessageRecord names it. */
+const MESSAGE_COLUMNS = ['id', 'thread_id', 'sender', 'content', 'created_at as timestamp', 'edited_at', 'deleted_by'] as const
+const JOINED_MESSAGE_COLUMNS = [
+  'm.id',
+  'm.thread_id',
+  't.uuid as thread_uuid',
+  'm.sender',
+  'm.content',
+  'm.created_at as timestamp',
+  'm.edited_at',
+  'm.deleted_by',
+] as const
 
 export interface NewMessagesFilter {
   afterId?: number
@@ -66,7 +81,7 @@ export class MessageRepository {
         const participants = (await touchParticipants(trx, threadId, sender, id, now)).rows
         await deliverToInboxes(trx, threadId, sender, id, now)
         return {
-          message: { id, thread_id: threadId, thread_uuid: threadUuid, sender, content, timestamp: now },
+          message: { id, thread_id: threadId, thread_uuid: threadUuid, sender, content, timestamp: now, edited_at: null, deleted_by: null },
           created: true,
           participants: participants
             .sort((a, b) => a.position - b.position)
@@ -79,6 +94,41 @@ export class MessageRepository {
       if (!existing) throw error
       return { message: { ...existing, thread_uuid: threadUuid }, created: false }
     }
+  }
+
+  /** A message by id, in whatever thread, with its thread's uuid. */
+  async find(id: number): Promise<MessageRecord | undefined> {
+    return this.#db
+      .selectFrom('messages as m')
+      .innerJoin('threads as t', 't.id', 'm.thread_id')
+      .select(JOINED_MESSAGE_COLUMNS)
+      .where('m.id', '=', id)
+      .executeTakeFirst()
+  }
+
+  /**
+   * Replaces a message's wording and keeps the old one in `message_edits`, in one transaction:
+   * an edit (`editedAt`) or a tombstone (`deletedBy`, empty content). The thread's preview
+   * follows when it is the thread's last message.
+   */
+  async rewrite(
+    message: MessageRecord,
+    change: { content: string; preview: string; editedAt: string | null; deletedBy: MessageRemover | null; now: string },
+  ): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.insertInto('message_edits').values({ message_id: message.id, content: message.content, replaced_at: change.now }).execute()
+      await trx
+        .updateTable('messages')
+        .set({ content: change.content, edited_at: change.editedAt ?? message.edited_at, deleted_by: change.deletedBy })
+        .where('id', '=', message.id)
+        .execute()
+      await trx
+        .updateTable('threads')
+        .set({ last_message: change.preview })
+        .where('id', '=', message.thread_id)
+        .where('last_message_id', '=', message.id)
+        .execute()
+    })
   }
 
   async countMessages(threadId: number): Promise<number> {
@@ -144,7 +194,7 @@ export class MessageRepository {
    * inbox, the caller's own through messages_sender), each stopping at `limit`, merged.
    */
   async messagesAfter(address: string, afterId: number, limit: number): Promise<MessageRecord[]> {
-    const columns = ['m.id', 'm.thread_id', 't.uuid as thread_uuid', 'm.sender', 'm.content', 'm.created_at as timestamp'] as const
+    const columns = JOINED_MESSAGE_COLUMNS
     const [received, sent] = await Promise.all([
       this.#db
         .selectFrom('inbox as i')
@@ -172,6 +222,20 @@ export class MessageRepository {
     ])
     return [...received, ...sent].sort((a, b) => a.id - b.id).slice(0, limit)
   }
+
+  /** The thread's messages among `ids`, oldest first; ids of other threads or of nothing are left out. */
+  async messagesById(thread: { id: number; uuid: string }, ids: readonly number[]): Promise<MessageRecord[]> {
+    if (ids.length === 0) return []
+    const rows = await this.#db
+      .selectFrom('messages')
+      .select(MESSAGE_COLUMNS)
+      .where('thread_id', '=', thread.id)
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .execute()
+    return rows.map((row) => ({ ...row, thread_uuid: thread.uuid }))
+  }
+
 }
 
 const countMessages = prepared((db: Kysely<ChatTables>, threadId: number) =>
@@ -193,7 +257,7 @@ const sliceOfMessages = preparedShapes(
   ) => {
     let query = db
       .selectFrom('messages')
-      .select(['id', 'thread_id', 'sender', 'content', 'created_at as timestamp'])
+      .select(MESSAGE_COLUMNS)
       .where('thread_id', '=', threadId)
     if (shape.after) query = query.where('id', '>', afterId)
     if (shape.before) query = query.where('id', '<', beforeId)
@@ -238,7 +302,7 @@ const countNewMessages = preparedShapes((db: Kysely<ChatTables>, shape: NewMessa
 
 const newMessages = preparedShapes((db: Kysely<ChatTables>, shape: NewMessagesShape, address: string, afterId: number, since: string, limit: number) =>
   inboxOf(db, shape, address, afterId, since)
-    .select(['m.id', 'm.thread_id', 't.uuid as thread_uuid', 'm.sender', 'm.content', 'm.created_at as timestamp'])
+    .select(JOINED_MESSAGE_COLUMNS)
     .orderBy('i.message_id')
     .limit(limit),
 )
@@ -284,7 +348,7 @@ const deliverToInboxes = prepared((db: Kysely<ChatTables>, threadId: number, sen
 async function findByClientId(db: ChatDb, threadId: number, sender: string, clientId: string) {
   return db
     .selectFrom('messages')
-    .select(['id', 'thread_id', 'sender', 'content', 'created_at as timestamp'])
+    .select(MESSAGE_COLUMNS)
     .where('thread_id', '=', threadId)
     .where('sender', '=', sender)
     .where('client_id', '=', clientId)

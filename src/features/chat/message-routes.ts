@@ -1,13 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { linkTo, paginate } from '../../core/http/pagination.js'
+import { pathId } from '../../core/http/path-id.js'
 import { messageSchemas } from './chat-schemas.js'
 import type { ChatService } from './chat-service.js'
+import type { MessageChanges } from './message-changes.js'
 
 const CURSOR_LIMIT = 50
 const MAX_CURSOR_LIMIT = 500
 
-/** Messages of one thread (docs/api.md §4): read, send, mark read. */
-export function messageRoutes(chat: ChatService): FastifyPluginAsyncTypebox {
+/** Messages of one thread (docs/api.md §4): read, send, edit, delete, mark read. */
+export function messageRoutes(chat: ChatService, changes: MessageChanges): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addHook('onRequest', app.authenticate)
 
@@ -35,6 +37,15 @@ export function messageRoutes(chat: ChatService): FastifyPluginAsyncTypebox {
     app.post('/api/chat/:uuid/message/', { schema: messageSchemas.create }, async (request, reply) => {
       const { message, created } = await chat.sendMessage(request.caller, request.params.uuid, request.body)
       return reply.code(created ? 201 : 200).send(message)
+    })
+
+    app.patch('/api/chat/:uuid/message/:id/', { schema: messageSchemas.edit }, async (request) =>
+      changes.editMessage(request.caller, request.params.uuid, pathId(request.params.id), request.body.content),
+    )
+
+    app.delete('/api/chat/:uuid/message/:id/', { schema: messageSchemas.delete }, async (request, reply) => {
+      await changes.deleteMessage(request.caller, request.params.uuid, pathId(request.params.id))
+      return reply.code(204).send(null)
     })
 
     app.post('/api/chat/:uuid/read/', { schema: messageSchemas.read }, async (request) =>

@@ -25,6 +25,8 @@ export interface Participant {
 export interface ThreadListFilter {
   shopId?: number
   shopUrl?: string
+  /** Addresses the caller blocked: a thread whose other participants are all among them is hidden. */
+  hiddenWith?: readonly string[]
 }
 
 export interface ReadMarker {
@@ -102,6 +104,24 @@ export class ThreadRepository {
     offset: number,
   ): Promise<{ count: number; threads: ThreadRecord[] }> {
     const shape = { shopId: filter.shopId !== undefined, shopUrl: filter.shopUrl !== undefined }
+    const hidden = filter.hiddenWith ?? []
+    if (hidden.length > 0) {
+      // Rare (the caller blocked someone), and its list of addresses varies: built per call.
+      const query = filteredThreads(this.#db, shape, address, filter.shopId, filter.shopUrl).where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('thread_participants as other')
+            .select('other.address')
+            .whereRef('other.thread_id', '=', 'tp.thread_id')
+            .where('other.address', '<>', address)
+            .where('other.address', 'not in', hidden),
+        ),
+      )
+      const [counted, rows] = await Promise.all([
+        query.clearSelect().select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
+        query.orderBy('tp.updated_at', 'desc').orderBy('tp.thread_id', 'desc').limit(limit).offset(offset).execute(),
+      ])
+      return { count: Number(counted.count), threads: rows.map(toThreadRecord) }
+    }
     const [counted, { rows }] = await Promise.all([
       countThreads(this.#db, shape, address, filter.shopId, filter.shopUrl),
       listThreads(this.#db, shape, address, filter.shopId, filter.shopUrl, limit, offset),
@@ -246,6 +266,12 @@ export class ThreadRepository {
       .where('address', '=', address)
       .executeTakeFirstOrThrow()
     return { ...current, moved: false }
+  }
+
+  /** The threads `address` sees with an id after `afterId`, by id: a walk new messages do not reorder. */
+  async threadsAfter(address: string, afterId: number, limit: number): Promise<ThreadRecord[]> {
+    const rows = await threadQuery(this.#db, address).where('t.id', '>', afterId).orderBy('t.id').limit(limit).execute()
+    return rows.map(toThreadRecord)
   }
 }
 

@@ -54,4 +54,9 @@ export class ShopRepository {
   async delete(id: number): Promise<void> {
     await this.#db.deleteFrom('shops').where('id', '=', id).execute()
   }
+
+  /** Every shop `owner` owns, by id. */
+  async ownedBy(owner: string): Promise<Shop[]> {
+    return this.#db.selectFrom('shops').select(SHOP_COLUMNS).where('owner_address', '=', owner).orderBy('id').execute()
+  }
 }

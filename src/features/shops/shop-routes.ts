@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { NotFound } from '../../core/errors.js'
+import { pathId } from '../../core/http/path-id.js'
 import { paginate } from '../../core/http/pagination.js'
 import { shopSchemas } from './shop-schemas.js'
 import type { ShopService } from './shop-service.js'
@@ -18,21 +18,15 @@ export function shopRoutes(shops: ShopService): FastifyPluginAsyncTypebox {
       return reply.code(201).send(await shops.create(request.caller, request.body))
     })
 
-    app.get('/api/shop/:id/', { schema: shopSchemas.detail }, async (request) => shops.get(shopId(request.params.id)))
+    app.get('/api/shop/:id/', { schema: shopSchemas.detail }, async (request) => shops.get(pathId(request.params.id)))
 
     app.patch('/api/shop/:id/', { schema: shopSchemas.update, onRequest: app.authenticate }, async (request) =>
-      shops.update(request.caller, shopId(request.params.id), request.body),
+      shops.update(request.caller, pathId(request.params.id), request.body),
     )
 
     app.delete('/api/shop/:id/', { schema: shopSchemas.delete, onRequest: app.authenticate }, async (request, reply) => {
-      await shops.delete(request.caller, shopId(request.params.id))
+      await shops.delete(request.caller, pathId(request.params.id))
       return reply.code(204).send(null)
     })
   }
-}
-
-/** A path id that is not a positive integer names no shop. */
-function shopId(text: string): number {
-  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2_147_483_647) throw new NotFound()
-  return Number(text)
 }

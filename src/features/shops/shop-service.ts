@@ -52,4 +52,9 @@ export class ShopService {
   async #owned(caller: string, id: number): Promise<void> {
     if ((await this.get(id)).owner_address !== caller) throw new Forbidden('Only the shop owner may change it.')
   }
+
+  /** The shops `owner` owns: what an export lists and an erasure closes. */
+  ownedBy(owner: string): Promise<Shop[]> {
+    return this.#repository.ownedBy(owner)
+  }
 }

@@ -49,6 +49,8 @@ describe('GET /api/chat/ws/', () => {
         is_read: false,
         thread_uuid: thread.uuid,
         attachments: [],
+        edited_at: null,
+        deleted_by: null,
       },
     })
     const events = await sellerStream.events.until((all) => messagesOf(all).length >= 1)

@@ -1,0 +1,45 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { errors, Timestamp } from '../../core/http/schemas.js'
+import { Block } from '../blocks/index.js'
+import { ThreadDetail } from '../chat/index.js'
+import { Shop } from '../shops/index.js'
+
+/** One of the caller's uploads as an export lists it: what it is, not where to fetch it. */
+export const ExportedUpload = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  content_type: Type.String(),
+  size: Type.Integer(),
+  created_at: Timestamp,
+})
+
+/** Everything the service holds of one address (docs/api.md §13), in one document. */
+export const AccountExport = Type.Object(
+  {
+    address: Type.String(),
+    exported_at: Timestamp,
+    threads: Type.Array(Type.Ref(ThreadDetail), { description: 'The threads the caller sees, each with all its messages, oldest first.' }),
+    messages_sent: Type.Integer({ description: 'Messages the caller has sent, in any thread.' }),
+    shops: Type.Array(Type.Ref(Shop)),
+    blocks: Type.Array(Type.Ref(Block)),
+    attachments: Type.Array(ExportedUpload),
+  },
+  { $id: 'AccountExport' },
+)
+export type AccountExport = Static<typeof AccountExport>
+
+export const accountSchemas = {
+  export: {
+    tags: ['account'],
+    summary: "All the caller's data, as one JSON document",
+    security: [{ bearer: [] }],
+    response: { 200: Type.Ref(AccountExport), ...errors(401) },
+  },
+  erase: {
+    tags: ['account'],
+    summary: "Erase the caller's account: messages tombstoned, shops closed, blocks, uploads and tokens deleted",
+    security: [{ bearer: [] }],
+    body: Type.Object({ confirm: Type.String({ maxLength: 128, description: "The caller's own address." }) }),
+    response: { 204: Type.Null(), ...errors(400, 401, 403) },
+  },
+}

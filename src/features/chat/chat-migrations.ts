@@ -1,0 +1,22 @@
+import type { Migration } from 'kysely'
+
+/** The chat's tables after the baseline (core/database/baseline-migrations.ts). */
+export function chatMigrations(): Record<string, Migration> {
+  return {
+    '0006_message_changes': {
+      async up(db) {
+        // Set when the sender edits a message; `deleted_by` names who tombstoned it.
+        await db.schema.alterTable('messages').addColumn('edited_at', 'text').execute()
+        await db.schema.alterTable('messages').addColumn('deleted_by', 'text').execute()
+        // Every earlier wording of an edited or deleted message, kept for reports.
+        await db.schema
+          .createTable('message_edits')
+          .addColumn('message_id', 'integer', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+          .addColumn('content', 'text', (c) => c.notNull())
+          .addColumn('replaced_at', 'text', (c) => c.notNull())
+          .execute()
+        await db.schema.createIndex('message_edits_message').on('message_edits').columns(['message_id', 'replaced_at']).execute()
+      },
+    },
+  }
+}

@@ -1,0 +1,95 @@
+import type { Kysely, Transaction } from 'kysely'
+import type { ChatTables } from './chat-tables.js'
+
+/**
+ * The chat's tables as a whole account and the retention policy meet them: counts and bulk
+ * changes across every thread, each in one transaction. ChatRecords is its only user.
+ */
+export class ChatRecordsRepository {
+  readonly #db: Kysely<ChatTables>
+
+  constructor(db: Kysely<object>) {
+    this.#db = db.withTables<ChatTables>()
+  }
+
+  /** How many messages `sender` has sent, in any thread (by the messages_sender index). */
+  async countSentBy(sender: string): Promise<number> {
+    const { count } = await this.#db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('sender', '=', sender)
+      .executeTakeFirstOrThrow()
+    return Number(count)
+  }
+
+  /**
+   * Tombstones every standing message of `sender` as its own deletion (content "", `deleted_by`
+   * sender, `preview` for a thread whose last message it is) and forgets all their earlier
+   * wordings, in one transaction; `detach` runs in it first (the uploads' records).
+   */
+  async eraseContentOf(sender: string, preview: string, detach: (trx: Transaction<object>) => Promise<void>): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      // Kysely's types are invariant in the tables; the attachments see the same transaction as theirs.
+      await detach(trx as unknown as Transaction<object>)
+      const standing = trx.selectFrom('messages').select('id').where('sender', '=', sender).where('deleted_by', 'is', null)
+      await trx
+        .updateTable('threads')
+        .set({ last_message: preview })
+        .where('id', 'in', trx.selectFrom('thread_participants').select('thread_id').where('address', '=', sender))
+        .where('last_message_id', 'in', standing)
+        .execute()
+      await trx
+        .deleteFrom('message_edits')
+        .where('message_id', 'in', trx.selectFrom('messages').select('id').where('sender', '=', sender))
+        .execute()
+      await trx.updateTable('messages').set({ content: '', deleted_by: 'sender' }).where('sender', '=', sender).where('deleted_by', 'is', null).execute()
+    })
+  }
+
+  /**
+   * Deletes up to `limit` of the oldest messages sent before `before`, in one transaction:
+   * `detach` first (their attachments' records), then the messages (their inbox rows cascade),
+   * then the summaries that named them: each affected thread's last message becomes its newest
+   * remaining one (or null), and its participants' unread counts are recounted. Returns how many.
+   */
+  async deleteOlderThan(before: string, limit: number, detach: (trx: Transaction<object>, messageIds: number[]) => Promise<void>): Promise<number> {
+    return this.#db.transaction().execute(async (trx) => {
+      // Ids follow send order, so the oldest messages have the lowest: the first `limit` by primary
+      // key are the candidates, and a pass with nothing to delete reads no more than that.
+      const candidates = await trx.selectFrom('messages').select(['id', 'thread_id', 'created_at']).orderBy('id').limit(limit).execute()
+      const doomed = candidates.filter((message) => message.created_at < before)
+      if (doomed.length === 0) return 0
+      const ids = doomed.map((message) => message.id)
+      const threadIds = [...new Set(doomed.map((message) => message.thread_id))]
+      await detach(trx as unknown as Transaction<object>, ids)
+      await trx.deleteFrom('messages').where('id', 'in', ids).execute()
+      await trx
+        .updateTable('threads')
+        .set((eb) => ({
+          last_message_id: eb.selectFrom('messages as m').select((m) => m.fn.max('m.id').as('id')).whereRef('m.thread_id', '=', 'threads.id'),
+          last_message: eb
+            .selectFrom('messages as m')
+            .select('m.content')
+            .whereRef('m.thread_id', '=', 'threads.id')
+            .orderBy('m.id', 'desc')
+            .limit(1),
+        }))
+        .where('id', 'in', threadIds)
+        .where('last_message_id', 'in', ids)
+        .execute()
+      await trx
+        .updateTable('thread_participants')
+        .set((eb) => ({
+          unread_count: eb
+            .selectFrom('messages as m')
+            .select((m) => m.fn.countAll<number>().as('count'))
+            .whereRef('m.thread_id', '=', 'thread_participants.thread_id')
+            .whereRef('m.id', '>', 'thread_participants.last_read_id')
+            .whereRef('m.sender', '<>', 'thread_participants.address'),
+        }))
+        .where('thread_id', 'in', threadIds)
+        .execute()
+      return ids.length
+    })
+  }
+}
