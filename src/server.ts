@@ -176,6 +176,7 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
     network: config.network,
     tokenTtl: config.tokenTtl,
     clock,
+    bus,
     // Moderation is built last, and asked only at sign-in.
     isSuspended: (address) => moderation.isSuspended(address),
   })
@@ -211,11 +212,11 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
     { editWindow: config.messageEditWindow, maxMessageLength: config.maxMessageLength, clock },
   )
   const moderation: ModerationService = new ModerationService(
-    { repository: new ModerationRepository(db), chat, changes, auth, bus },
+    { repository: new ModerationRepository(db), chat, changes, auth },
     { network: config.network, operators: config.adminAddresses, clock },
   )
   const account = new AccountService(
-    { chat: new ChatRecords({ threads, messages, records: new ChatRecordsRepository(db), attachments, blocks, bus }), shops, blocks, attachments, auth, bus },
+    { chat: new ChatRecords({ threads, messages, records: new ChatRecordsRepository(db), attachments, blocks, bus }), shops, blocks, attachments, auth },
     { network: config.network, retentionDays: config.messageRetentionDays, clock },
   )
   return { auth, shops, chat, changes, attachments, blocks, threads, moderation, account }

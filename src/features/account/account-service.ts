@@ -1,4 +1,3 @@
-import { REVOKED_EVENT, type EventBus, type RevokedEventData } from '../../core/bus/event-bus.js'
 import { timestamp, type Clock } from '../../core/clock.js'
 import { Forbidden, Invalid } from '../../core/errors.js'
 import { isValidAddress, type Network } from '../../core/vfx/address.js'
@@ -16,7 +15,6 @@ export interface AccountParts {
   blocks: BlockService
   attachments: AttachmentService
   auth: AuthService
-  bus: EventBus
 }
 
 export interface AccountOptions {
@@ -70,10 +68,8 @@ export class AccountService {
       if (isValidAddress(confirm, this.#options.network)) throw new Forbidden('You can only erase your own account.')
       throw new Invalid('confirm', 'Enter your own address to confirm.')
     }
-    const { chat, shops, blocks, auth, bus } = this.#parts
-    for (const tokenHash of await auth.revokeAll(caller)) {
-      bus.publish({ type: REVOKED_EVENT, recipients: [caller], data: { token_hash: tokenHash } satisfies RevokedEventData })
-    }
+    const { chat, shops, blocks, auth } = this.#parts
+    await auth.revokeAll(caller)
     await chat.leaveEveryThread(caller)
     await chat.eraseMessagesOf(caller)
     for (const shop of await shops.ownedBy(caller)) await shops.delete(caller, shop.id)

@@ -1,3 +1,4 @@
+import { REVOKED_EVENT, type EventBus, type RevokedEventData } from '../../core/bus/event-bus.js'
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js'
 import { base64urlnopad } from '@scure/base'
 import { timestamp, type Clock } from '../../core/clock.js'
@@ -16,6 +17,8 @@ export interface AuthServiceOptions {
   /** Seconds a token stays valid. */
   tokenTtl: number
   clock: Clock
+  /** Carries the end of sessions to every node's streams. */
+  bus: EventBus
   /** Whether an address is barred from signing in (moderation); nobody is when absent. */
   isSuspended?: SuspensionCheck
 }
@@ -82,9 +85,14 @@ export class AuthService {
     await this.#repository.deleteToken(secretHash(token))
   }
 
-  /** Ends every session of the address at once; returns their token hashes, so open streams can be closed. */
-  async revokeAll(address: string): Promise<string[]> {
-    return this.#repository.deleteTokensOf(address)
+  /**
+   * Ends every session of the address at once: its tokens stop working, and the streams opened
+   * with them close on every node the bus reaches (a suspension, an erased account).
+   */
+  async revokeAll(address: string): Promise<void> {
+    for (const tokenHash of await this.#repository.deleteTokensOf(address)) {
+      this.#options.bus.publish({ type: REVOKED_EVENT, recipients: [address], data: { token_hash: tokenHash } satisfies RevokedEventData })
+    }
   }
 
   async purgeExpired(): Promise<void> {

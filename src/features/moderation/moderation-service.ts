@@ -1,4 +1,3 @@
-import { REVOKED_EVENT, type EventBus, type RevokedEventData } from '../../core/bus/event-bus.js'
 import { timestamp, type Clock } from '../../core/clock.js'
 import { Conflict, Forbidden, Invalid, NotFound } from '../../core/errors.js'
 import { parseTimestamp } from '../../core/time.js'
@@ -24,7 +23,6 @@ export interface ModerationParts {
   changes: MessageChanges
   /** Ends a suspended address's sessions. */
   auth: AuthService
-  bus: EventBus
 }
 
 /** Messages a report keeps when the reporter names none. */
@@ -40,7 +38,6 @@ export class ModerationService {
   readonly #chat: ChatService
   readonly #changes: MessageChanges
   readonly #auth: AuthService
-  readonly #bus: EventBus
   readonly #options: ModerationOptions
   readonly #operators: ReadonlySet<string>
 
@@ -49,7 +46,6 @@ export class ModerationService {
     this.#chat = parts.chat
     this.#changes = parts.changes
     this.#auth = parts.auth
-    this.#bus = parts.bus
     this.#options = options
     this.#operators = new Set(options.operators)
   }
@@ -140,9 +136,7 @@ export class ModerationService {
 
     const record = await this.#repository.suspend({ address, reason: body.reason, moderator: caller, until, now })
     if (!record) throw new Conflict('This address is already suspended.')
-    for (const tokenHash of await this.#auth.revokeAll(address)) {
-      this.#bus.publish({ type: REVOKED_EVENT, recipients: [address], data: { token_hash: tokenHash } satisfies RevokedEventData })
-    }
+    await this.#auth.revokeAll(address)
     return toSuspension(record)
   }
 
