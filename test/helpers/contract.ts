@@ -2,8 +2,8 @@ import SQLite from 'better-sqlite3'
 import type { Kysely } from 'kysely'
 import { expect } from 'vitest'
 import { ApiError } from '../../src/sdk/client.js'
-import { openDatabase } from '../../src/core/database/database.js'
-import { MIGRATIONS, type Tables } from '../../src/server.js'
+import { connectDatabase } from '../../src/core/database/database.js'
+import type { Tables } from '../../src/server.js'
 import type { TestServer } from './server.js'
 
 /** docs/api.md §4: RFC 3339, UTC, milliseconds, `Z`. */
@@ -107,7 +107,7 @@ export async function follow(href: string | null, token: string, direction: 'nex
  * what no endpoint can do: expire a token, look at what is stored.
  */
 export async function withDatabase<T>(server: TestServer, use: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
-  const db = (await openDatabase(server.databaseUrl, MIGRATIONS)).db.withTables<Tables>()
+  const db = connectDatabase(server.databaseUrl).db.withTables<Tables>()
   try {
     return await use(db)
   } finally {

@@ -37,7 +37,7 @@ const MESSAGE_ORDER_LOCK = 0x76667863
  * ```
  */
 export async function openDatabase(url: string, migrations: readonly Migrations[]): Promise<OpenDatabase> {
-  const opened = url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url)
+  const opened = connectDatabase(url)
   try {
     await migrateToLatest(opened.db, opened.engine, migrations)
   } catch (error) {
@@ -45,6 +45,14 @@ export async function openDatabase(url: string, migrations: readonly Migrations[
     throw error
   }
   return opened
+}
+
+/**
+ * The same database, opened as it is, without migrating: for a second look at a database a
+ * running server owns (tests, tools), which must not race the server's own migrations.
+ */
+export function connectDatabase(url: string): OpenDatabase {
+  return url.startsWith('sqlite:') ? openSqlite(url.slice('sqlite:'.length)) : openPostgres(url)
 }
 
 function openSqlite(path: string): OpenDatabase {

@@ -3,14 +3,13 @@ import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../../src/core/database/database.js'
+import { connectDatabase } from '../../../src/core/database/database.js'
 import {
   FilesystemBlobStore,
   PostgresBlobStore,
   type Attachment,
   type BlobStore,
 } from '../../../src/features/attachments/index.js'
-import { MIGRATIONS } from '../../../src/server.js'
 import { aMessage, expectError, NOT_FOUND } from '../../helpers/contract.js'
 import { forEachEngine } from '../../helpers/engines.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
@@ -57,7 +56,7 @@ forEachEngine((engine) => {
   /** The server's own blob store, opened beside it: files next to the SQLite file, or PostgreSQL. */
   async function withBlobStore(use: (blobs: BlobStore) => Promise<void>): Promise<void> {
     if (engine === 'sqlite') return use(new FilesystemBlobStore(join(dirname(server.databaseUrl.slice('sqlite:'.length)), 'blobs')))
-    const { db } = await openDatabase(server.databaseUrl, MIGRATIONS)
+    const { db } = connectDatabase(server.databaseUrl)
     try {
       await use(new PostgresBlobStore(db))
     } finally {
