@@ -1,5 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterEach, beforeEach } from 'vitest'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -38,4 +42,38 @@ export async function spawnServer(env: Record<string, string>): Promise<ChildSer
     void exited.then(({ code }) => reject(new Error(`server exited (${code}) before listening:\n${output}`)))
   })
   return { child, url, output: () => output, exited }
+}
+
+/**
+ * For crash tests: each test gets a fresh folder with a SQLite database, and `start()` spawns
+ * a server on it (again and again, after each kill); every server is killed and the folder
+ * removed after the test.
+ *
+ * ```ts
+ * const data = serversOnFreshFolder('vfx-chat-crash-')
+ * let server = await data.start()
+ * ```
+ */
+export function serversOnFreshFolder(prefix: string, env: Record<string, string> = {}) {
+  let folder = ''
+  let servers: ChildServer[] = []
+  beforeEach(() => {
+    folder = mkdtempSync(join(tmpdir(), prefix))
+    servers = []
+  })
+  afterEach(() => {
+    for (const server of servers) server.child.kill('SIGKILL')
+    rmSync(folder, { recursive: true, force: true })
+  })
+  return {
+    /** The test's folder: `chat.db` and, on the filesystem store, `blobs/`. */
+    get folder(): string {
+      return folder
+    },
+    async start(): Promise<ChildServer> {
+      const server = await spawnServer({ DATABASE_URL: `sqlite:${join(folder, 'chat.db')}`, ...env })
+      servers.push(server)
+      return server
+    },
+  }
 }

@@ -1,37 +1,18 @@
 import SQLite from 'better-sqlite3'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ApiError, VfxChatClient } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
 import { openSse, openWs, pause } from '../features/streams/clients.js'
-import { spawnServer, type ChildServer } from './child-server.js'
+import { serversOnFreshFolder } from './child-server.js'
 
 const SENDERS = 6
 const KILLS = 3
 const DRAIN_LIMIT_MS = 10_000
 
-let folder: string
-let env: Record<string, string>
-let servers: ChildServer[]
-
-beforeEach(() => {
-  folder = mkdtempSync(join(tmpdir(), 'vfx-chat-crash-'))
-  env = { DATABASE_URL: `sqlite:${join(folder, 'chat.db')}` }
-  servers = []
-})
-afterEach(() => {
-  for (const server of servers) server.child.kill('SIGKILL')
-  rmSync(folder, { recursive: true, force: true })
-})
-
-async function start(): Promise<ChildServer> {
-  const server = await spawnServer(env)
-  servers.push(server)
-  return server
-}
+const data = serversOnFreshFolder('vfx-chat-crash-')
+const start = () => data.start()
 
 async function signIn(url: string): Promise<VfxChatClient & { address: string }> {
   const client = new VfxChatClient(url)
@@ -92,7 +73,7 @@ describe('SIGKILL at random moments', () => {
     server.child.kill('SIGTERM')
     expect(await server.exited).toEqual({ code: 0, signal: null })
 
-    const db = new SQLite(join(folder, 'chat.db'), { readonly: true })
+    const db = new SQLite(join(data.folder, 'chat.db'), { readonly: true })
     const integrity = db.pragma('integrity_check', { simple: true })
     const rows = db.prepare('select id, client_id from messages order by id').all() as { id: number; client_id: string }[]
     db.close()
@@ -172,7 +153,7 @@ describe('SIGTERM', () => {
     expect(await ws.closed).toBe(1001)
     agent.destroy()
 
-    const db = new SQLite(join(folder, 'chat.db'), { readonly: true })
+    const db = new SQLite(join(data.folder, 'chat.db'), { readonly: true })
     expect(db.prepare('select content from messages').pluck().all()).toEqual(['sent across a shutdown'])
     db.close()
   }, 60_000)

@@ -1,36 +1,20 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src/core/database/database.js'
 import { FilesystemBlobStore, type Attachment } from '../../../src/features/attachments/index.js'
 import { ApiError, VfxChatClient } from '../../../src/sdk/client.js'
 import { VfxSigner } from '../../../src/sdk/signer.js'
 import { MIGRATIONS, type Tables } from '../../../src/server.js'
 import { pause } from '../streams/clients.js'
-import { spawnServer, type ChildServer } from '../../hardening/child-server.js'
+import { serversOnFreshFolder } from '../../hardening/child-server.js'
 
 const UPLOADERS = 4
 const KILLS = 2
 
-let folder: string
-let servers: ChildServer[]
-
-beforeEach(() => {
-  folder = mkdtempSync(join(tmpdir(), 'vfx-chat-upload-crash-'))
-  servers = []
-})
-afterEach(() => {
-  for (const server of servers) server.child.kill('SIGKILL')
-  rmSync(folder, { recursive: true, force: true })
-})
-
-async function start(): Promise<ChildServer> {
-  const server = await spawnServer({ DATABASE_URL: `sqlite:${join(folder, 'chat.db')}`, ATTACHMENT_DAILY_BYTES: '0' })
-  servers.push(server)
-  return server
-}
+const data = serversOnFreshFolder('vfx-chat-upload-crash-', { ATTACHMENT_DAILY_BYTES: '0' })
+const start = () => data.start()
 
 /** A lost connection (the server was killed) as opposed to an answer. */
 const isConnectionLoss = (error: unknown) => !(error instanceof ApiError) || error.status === 503
@@ -118,16 +102,16 @@ describe('SIGKILL during uploads', () => {
     }
 
     // And no attachment of any message, acknowledged or not, names bytes the store lacks.
-    const { db } = await openDatabase(`sqlite:${join(folder, 'chat.db')}`, MIGRATIONS)
+    const { db } = await openDatabase(`sqlite:${join(data.folder, 'chat.db')}`, MIGRATIONS)
     try {
       const attached = await db.withTables<Tables>().selectFrom('attachments').select('sha256').where('message_id', 'is not', null).execute()
-      const blobs = new FilesystemBlobStore(join(folder, 'blobs'))
+      const blobs = new FilesystemBlobStore(join(data.folder, 'blobs'))
       for (const { sha256: name } of attached) expect(await blobs.has(name), name).toBe(true)
     } finally {
       await db.destroy()
     }
     // A write the kill cut short is never visible under a blob's name.
-    const stored = readdirSync(join(folder, 'blobs'), { recursive: true, withFileTypes: true }).filter(
+    const stored = readdirSync(join(data.folder, 'blobs'), { recursive: true, withFileTypes: true }).filter(
       (entry) => entry.isFile() && !entry.parentPath.endsWith('incoming'),
     )
     expect(stored.every((entry) => /^[0-9a-f]{62}$/.test(entry.name))).toBe(true)
