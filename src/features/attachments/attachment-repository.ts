@@ -53,10 +53,6 @@ export class AttachmentRepository {
     return db.selectFrom('attachments').selectAll().where('message_id', '=', claim.messageId).orderBy('id').execute()
   }
 
-  async deleteOfMessage(messageId: number): Promise<void> {
-    await this.#db.deleteFrom('attachments').where('message_id', '=', messageId).execute()
-  }
-
   /** Bytes `uploader` stored since `since`: what the daily quota counts. */
   async bytesUploadedSince(uploader: string, since: string): Promise<number> {
     const { total } = await this.#db

@@ -77,7 +77,8 @@ export class AttachmentService {
     try {
       const size = await this.#receive(upload.body, path)
       if (size === 0) throw new Invalid('file', 'The submitted file is empty.')
-      await this.#checkQuota(caller, size)
+      // Counted again only when the body was not the length it announced (or announced none).
+      if (size !== upload.length) await this.#checkQuota(caller, size)
       const inspected = await inspectUpload(path)
       const original = await this.#store(inspected.kind === 'image' ? Readable.from([inspected.original]) : createReadStream(path))
       const thumbnail = inspected.kind === 'image' ? await this.#store(Readable.from([inspected.thumbnail])) : null
@@ -187,11 +188,6 @@ export class AttachmentService {
     return deleted
   }
 
-  /** Deletes the attachments of a message deleted for everyone; their bytes go at the next collection. */
-  async forgetMessage(messageId: number): Promise<void> {
-    await this.#repository.deleteOfMessage(messageId)
-  }
-
   async #receive(body: Readable, path: string): Promise<number> {
     let size = 0
     const maxBytes = this.#options.maxBytes
@@ -256,7 +252,7 @@ export class AttachmentService {
     return this.#repository.deleteUploadsOf(trx, uploader)
   }
 
-  /** Deletes the attachments of these messages in the transaction that deletes them (retention). */
+  /** Deletes the attachments of these messages in the transaction that deletes or tombstones them. */
   deleteOfMessages(trx: Transaction<object>, messageIds: readonly number[]): Promise<void> {
     return this.#repository.deleteOfMessages(trx, messageIds)
   }

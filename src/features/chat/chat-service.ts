@@ -277,7 +277,8 @@ export class ChatService {
     })
     // A new message comes back with the participants its transaction updated; a replayed one does not.
     const participants = current ?? (await this.#participantsOf(thread))
-    attached ??= (await this.#attachments.ofMessages([message.id])).get(message.id) ?? []
+    // A new message has the attachments it just claimed; only a replayed one needs looking up.
+    attached ??= created ? [] : ((await this.#attachments.ofMessages([message.id])).get(message.id) ?? [])
     const view = toMessage(message, markersOf(participants), attached)
     if (created) {
       this.#publish({ type: 'message', recipients: participants.map((p) => p.address), data: view })
@@ -328,24 +329,24 @@ export class ChatService {
 
   /** Views of messages from any threads, as `viewer` sees them: read state and attachments. */
   async #viewsOf(messages: MessageRecord[], viewer: string): Promise<Message[]> {
+    return this.#views(messages, viewer, this.#threads.participants([...new Set(messages.map((m) => m.thread_id))]))
+  }
+
+  /** Views of one thread's messages, whose participants the caller has at hand. */
+  async #withReadState(messages: MessageRecord[], participants: readonly Participant[], viewer: string): Promise<Message[]> {
+    const threadId = messages[0]?.thread_id ?? 0
+    return this.#views(messages, viewer, Promise.resolve(new Map([[threadId, [...participants]]])))
+  }
+
+  async #views(messages: MessageRecord[], viewer: string, participantsByThread: Promise<Map<number, Participant[]>>): Promise<Message[]> {
     const [participants, attachments, blockers] = await Promise.all([
-      this.#threads.participants([...new Set(messages.map((m) => m.thread_id))]),
+      participantsByThread,
       this.#attachments.ofMessages(messages.map((m) => m.id)),
       this.#blocks.blockersOf(viewer),
     ])
     return messages.map((message) =>
       toMessage(message, markersOf(participants.get(message.thread_id) ?? [], blockers), attachments.get(message.id) ?? []),
     )
-  }
-
-  /** Views of one thread's messages, as `viewer` sees them. */
-  async #withReadState(messages: MessageRecord[], participants: readonly Participant[], viewer: string): Promise<Message[]> {
-    const [attachments, blockers] = await Promise.all([
-      this.#attachments.ofMessages(messages.map((m) => m.id)),
-      this.#blocks.blockersOf(viewer),
-    ])
-    const readMarkers = markersOf(participants, blockers)
-    return messages.map((message) => toMessage(message, readMarkers, attachments.get(message.id) ?? []))
   }
 
   async #participantsOf(thread: ThreadRecord): Promise<Participant[]> {

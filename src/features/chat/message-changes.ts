@@ -94,9 +94,10 @@ export class MessageChanges {
   async #tombstone(message: MessageRecord, by: MessageRemover): Promise<void> {
     const now = timestamp(this.#options.clock)
     const preview = by === 'sender' ? 'Message deleted' : 'Message removed by moderators'
-    await this.#messages.rewrite(message, { content: '', preview, editedAt: null, deletedBy: by, now })
-    // Its pictures and files go with it: their records now, their bytes at the next collection.
-    await this.#attachments.forgetMessage(message.id)
+    // Its pictures and files go with it: their records in the same transaction, their bytes at the next collection.
+    await this.#messages.rewrite(message, { content: '', preview, editedAt: null, deletedBy: by, now }, (trx) =>
+      this.#attachments.deleteOfMessages(trx, [message.id]),
+    )
     await this.#announceChange({ ...message, content: '', deleted_by: by })
   }
 

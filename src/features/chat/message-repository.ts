@@ -109,13 +109,17 @@ export class MessageRepository {
   /**
    * Replaces a message's wording and keeps the old one in `message_edits`, in one transaction:
    * an edit (`editedAt`) or a tombstone (`deletedBy`, empty content). The thread's preview
-   * follows when it is the thread's last message.
+   * follows when it is the thread's last message; `detach` runs in the same transaction (a
+   * tombstone's attachments).
    */
   async rewrite(
     message: MessageRecord,
     change: { content: string; preview: string; editedAt: string | null; deletedBy: MessageRemover | null; now: string },
+    detach?: (trx: Transaction<object>) => Promise<void>,
   ): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
+      // Kysely's types are invariant in the tables; the attachments see the same transaction as theirs.
+      await detach?.(trx as unknown as Transaction<object>)
       await trx.insertInto('message_edits').values({ message_id: message.id, content: message.content, replaced_at: change.now }).execute()
       await trx
         .updateTable('messages')
