@@ -98,7 +98,7 @@ forEachEngine((engine) => {
       }
     })
 
-    it(`lets the opener send ${LIMIT} messages in all and no attachment, then refuses (403) until a reply accepts`, async () => {
+    it('lets the opener send 3 messages in all and no attachment, then refuses (403) until a reply accepts', async () => {
       const { opener, recipient, uuid } = await request()
       await opener.sendMessage(uuid, { content: 'second' })
       await opener.sendMessage(uuid, { content: 'third' })
