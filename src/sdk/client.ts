@@ -2,11 +2,12 @@ import type { Attachment } from '../features/attachments/index.js'
 import type { Challenge, Session } from '../features/auth/index.js'
 import type { Block } from '../features/blocks/index.js'
 import type { Message, Thread, ThreadDetail } from '../features/chat/index.js'
+import type { AuditEntry, Report, Suspension } from '../features/moderation/index.js'
 import type { Shop } from '../features/shops/index.js'
 import type { VfxSigner } from './signer.js'
 
 // The server's own schemas are the one definition of every shape the API answers with.
-export type { Attachment, Block, Challenge, Message, Session, Shop, Thread, ThreadDetail }
+export type { Attachment, AuditEntry, Block, Challenge, Message, Report, Session, Shop, Suspension, Thread, ThreadDetail }
 
 export interface Page<T> {
   count: number
@@ -195,6 +196,47 @@ export class VfxChatClient {
 
   unblock(address: string) {
     return this.request<void>('DELETE', `/api/blocks/${encodeURIComponent(address)}/`)
+  }
+
+  // ---- reports and moderation (operators only, but for `reportThread`) ----
+
+  /** Reports a thread to the operators, with a snapshot of the given messages (or the latest 20). */
+  reportThread(uuid: string, body: { reason: string; message_ids?: number[] }) {
+    return this.request<Report>('POST', `/api/chat/${encodeURIComponent(uuid)}/reports/`, { body })
+  }
+
+  listReports(query: { page?: number; page_size?: number; status?: Report['status'] } = {}) {
+    return this.request<Page<Report>>('GET', '/api/moderation/reports/', { query })
+  }
+
+  getReport(id: number) {
+    return this.request<Report>('GET', `/api/moderation/reports/${id}/`)
+  }
+
+  resolveReport(id: number, resolution: string) {
+    return this.request<Report>('POST', `/api/moderation/reports/${id}/resolve/`, { body: { resolution } })
+  }
+
+  /** Removes a message for everyone: it stays as a tombstone that says moderators removed it. */
+  removeMessage(id: number, reason: string) {
+    return this.request<void>('POST', `/api/moderation/messages/${id}/remove/`, { body: { reason } })
+  }
+
+  /** Ends every session of the address at once; `until` (RFC 3339) or, without it, until lifted. */
+  suspend(body: { address: string; reason: string; until?: string }) {
+    return this.request<Suspension>('POST', '/api/moderation/suspensions/', { body })
+  }
+
+  listSuspensions(query: { page?: number; page_size?: number } = {}) {
+    return this.request<Page<Suspension>>('GET', '/api/moderation/suspensions/', { query })
+  }
+
+  liftSuspension(address: string) {
+    return this.request<void>('DELETE', `/api/moderation/suspensions/${encodeURIComponent(address)}/`)
+  }
+
+  auditLog(query: { page?: number; page_size?: number } = {}) {
+    return this.request<Page<AuditEntry>>('GET', '/api/moderation/audit/', { query })
   }
 
   // ---- shops ----

@@ -2,26 +2,8 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import { Address, Avatar } from './address.js'
 import { fullTime, relativeTime, shortAddress } from './format.js'
 import { PaneHeader } from './pane-header.js'
-import { errorText } from './session.js'
 import type { Blocks } from './use-blocks.js'
-
-/** One request at a time from a button, and what the server refused, if it did. */
-function useRequest() {
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  const run = async (request: () => Promise<void>) => {
-    setBusy(true)
-    setError(null)
-    try {
-      await request()
-    } catch (caught) {
-      setError(errorText(caught))
-    } finally {
-      setBusy(false)
-    }
-  }
-  return { busy, error, run, clear: () => setError(null) }
-}
+import { useRequest } from './use-request.js'
 
 /** The addresses the caller blocked, each with a way back. */
 export function BlockedAddresses({ blocks, now }: { blocks: Blocks; now: number }) {
