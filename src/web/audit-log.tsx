@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../sdk/client.js'
 import { fullTime, relativeTime, shortAddress } from './format.js'
-import { PagedItems } from './pager.js'
+import { PagedItems } from './paged-items.js'
 import type { WebClient } from './session.js'
 import { PAGE_SIZE, usePagedList } from './use-paged-list.js'
 
