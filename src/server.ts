@@ -40,6 +40,7 @@ import {
   threadRoutes,
   type ChatTables,
 } from './features/chat/index.js'
+import { ConsentRepository, consentMigrations, consentRoutes, ConsentService, ConsentSettings, type ConsentTables } from './features/consent/index.js'
 import { Block, blockMigrations, BlockRepository, blockRoutes, BlockService, type BlockTables } from './features/blocks/index.js'
 import {
   AuditEntry,
@@ -55,10 +56,10 @@ import { Shop, ShopRepository, shopRoutes, ShopService, type ShopTables } from '
 import { streamRoutes } from './features/streams/index.js'
 
 /** Every feature's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations]
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations]
 
 /** All the service's tables, for tools and tests that look at the database as a whole. */
-export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables
+export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables
 
 export interface Server {
   readonly app: FastifyInstance
@@ -93,7 +94,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const clock = parts.clock ?? systemClock
   const { db, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
-  const { auth, shops, chat, changes, attachments, blocks, threads, moderation, account } = await buildFeatures(config, { db, orderMessages, bus, clock })
+  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account } = await buildFeatures(config, { db, orderMessages, bus, clock })
   const streams = new StreamHub(bus)
   const app = await buildApp(config, {
     authenticator: (token) => auth.authenticate(token),
@@ -108,6 +109,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       { routes: attachmentRoutes(attachments) },
       { routes: moderationRoutes(moderation), schemas: [Report, Suspension, AuditEntry] },
       { routes: blockRoutes(blocks), schemas: [Block] },
+      { routes: consentRoutes(consent), schemas: [ConsentSettings] },
       { routes: accountRoutes(account), schemas: [AccountExport] },
     ],
   })
@@ -182,13 +184,18 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
   })
   const shops = new ShopService(new ShopRepository(db), clock)
   const blocks = new BlockService(new BlockRepository(db), { network: config.network, clock })
+  const consent = new ConsentService(new ConsentRepository(db), {
+    requestsByDefault: config.messageRequests,
+    messageLimit: config.requestMessageLimit,
+    clock,
+  })
   const attachmentRepository = new AttachmentRepository(db)
   const attachments = new AttachmentService(
     {
       repository: attachmentRepository,
       blobs,
       // The chat says which threads a caller sees; it is built next, and asked only at request time.
-      threadOf: (caller, uuid) => chat.threadOf(caller, uuid),
+      threadOf: (caller, uuid) => chat.uploadTarget(caller, uuid),
       signingSecret: await attachmentRepository.signingKey('download-urls', () => randomBytes(32).toString('base64url')),
     },
     {
@@ -199,16 +206,25 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
     },
   )
   const chat: ChatService = new ChatService(
-    { threads, messages, shops, attachments, blocks, bus },
+    { threads, messages, shops, attachments, blocks, consent, bus },
     {
       network: config.network,
       maxMessageLength: config.maxMessageLength,
       sendLimiter: config.rateLimitSend > 0 ? new TokenBuckets(config.rateLimitSend, config.rateLimitSendBurst) : null,
+      unansweredThreadsPerHour: config.unansweredThreadsPerHour,
+      unansweredThreadsPerDay: config.unansweredThreadsPerDay,
       clock,
     },
   )
   const changes = new MessageChanges(
-    { messages, threads, attachments, bus, threadOf: (caller, uuid) => chat.threadOf(caller, uuid) },
+    {
+      messages,
+      threads,
+      attachments,
+      bus,
+      threadOf: (caller, uuid) => chat.threadOf(caller, uuid),
+      hiddenReaders: (viewer, threadId) => chat.hiddenReaders(viewer, threadId),
+    },
     { editWindow: config.messageEditWindow, maxMessageLength: config.maxMessageLength, clock },
   )
   const moderation: ModerationService = new ModerationService(
@@ -216,8 +232,14 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
     { network: config.network, operators: config.adminAddresses, clock },
   )
   const account = new AccountService(
-    { chat: new ChatRecords({ threads, messages, records: new ChatRecordsRepository(db), attachments, blocks, bus }), shops, blocks, attachments, auth },
+    { chat: new ChatRecords({ threads, messages, records: new ChatRecordsRepository(db), attachments, blocks, consent, bus }),
+      shops,
+      blocks,
+      consent,
+      attachments,
+      auth,
+    },
     { network: config.network, retentionDays: config.messageRetentionDays, clock },
   )
-  return { auth, shops, chat, changes, attachments, blocks, threads, moderation, account }
+  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account }
 }

@@ -51,6 +51,13 @@ export interface Config {
   readonly adminAddresses: readonly string[]
   /** Days a message is kept before the housekeeping deletes it; 0 keeps messages for ever. */
   readonly messageRetentionDays: number
+  /** Whether threads others open wait as requests for an address that has not chosen (docs/api.md §14). */
+  readonly messageRequests: boolean
+  /** Messages an opener may send while every other participant holds the thread as a request. */
+  readonly requestMessageLimit: number
+  /** New threads an address nobody has answered may create per hour, and per day; 0 turns a limit off. */
+  readonly unansweredThreadsPerHour: number
+  readonly unansweredThreadsPerDay: number
 }
 
 export class ConfigError extends Error {}
@@ -179,5 +186,9 @@ export function loadConfig(env: Env = process.env): Config {
     ...attachments(env),
     adminAddresses: Object.freeze(adminAddresses(env, oneOf(env, 'VFX_NETWORK', ['mainnet', 'testnet'] as const, 'mainnet'))),
     messageRetentionDays: integer(env, 'MESSAGE_RETENTION_DAYS', 0, 0, 36_500),
+    messageRequests: boolean(env, 'MESSAGE_REQUESTS'),
+    requestMessageLimit: integer(env, 'REQUEST_MESSAGE_LIMIT', 3, 1, 1000),
+    unansweredThreadsPerHour: integer(env, 'UNANSWERED_THREADS_PER_HOUR', 30, 0, 1_000_000),
+    unansweredThreadsPerDay: integer(env, 'UNANSWERED_THREADS_PER_DAY', 100, 0, 1_000_000),
   })
 }

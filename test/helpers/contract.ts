@@ -37,6 +37,7 @@ export function aThread(fields: Record<string, unknown> = {}) {
     updated_at: expect.stringMatching(TIME),
     last_message: null,
     unread_count: 0,
+    consent: 'accepted',
     ...fields,
   }
 }

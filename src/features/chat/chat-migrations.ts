@@ -18,5 +18,12 @@ export function chatMigrations(): Record<string, Migration> {
         await db.schema.createIndex('message_edits_message').on('message_edits').columns(['message_id', 'replaced_at']).execute()
       },
     },
+    '0008_thread_openers': {
+      async up(db) {
+        await db.schema.alterTable('threads').addColumn('opened_by', 'text').execute()
+        // "How many threads has this address opened today?": asked when it opens one more.
+        await db.schema.createIndex('threads_opened_by').on('threads').columns(['opened_by', 'created_at']).execute()
+      },
+    },
   }
 }

@@ -1,6 +1,7 @@
 import type { EventBus } from '../../core/bus/event-bus.js'
 import type { AttachmentService } from '../attachments/index.js'
 import type { BlockService } from '../blocks/index.js'
+import type { ConsentService } from '../consent/index.js'
 import type { ChatRecordsRepository } from './chat-records-repository.js'
 import type { Message, ThreadDetail } from './chat-schemas.js'
 import { markersOf, toMessage, toThread } from './chat-views.js'
@@ -18,6 +19,7 @@ export class ChatRecords {
   readonly #records: ChatRecordsRepository
   readonly #attachments: AttachmentService
   readonly #blocks: BlockService
+  readonly #consent: ConsentService
   readonly #bus: EventBus
 
   constructor(parts: {
@@ -26,6 +28,7 @@ export class ChatRecords {
     records: ChatRecordsRepository
     attachments: AttachmentService
     blocks: BlockService
+    consent: ConsentService
     bus: EventBus
   }) {
     this.#threads = parts.threads
@@ -33,6 +36,7 @@ export class ChatRecords {
     this.#records = parts.records
     this.#attachments = parts.attachments
     this.#blocks = parts.blocks
+    this.#consent = parts.consent
     this.#bus = parts.bus
   }
 
@@ -47,17 +51,18 @@ export class ChatRecords {
       const threads = await this.#threads.threadsAfter(caller, afterThread, page)
       for (const thread of threads) {
         const participants = (await this.#threads.participants([thread.id])).get(thread.id) ?? []
+        const consent = await this.#consent.of([thread.id])
+        // The caller's own data: every marker as the caller may know it.
+        const readMarkers = markersOf(participants, [...blockers, ...consent.hiddenReaders(thread.id, caller)])
         const messages: Message[] = []
         for (let afterMessage = 0; ; ) {
           const records = await this.#messages.messages(thread, { afterId: afterMessage, limit: page })
           const attachments = await this.#attachments.ofMessages(records.map((m) => m.id))
-          // The caller's own data: every marker as the caller may know it.
-          const readMarkers = markersOf(participants, blockers)
           messages.push(...records.map((record) => toMessage(record, readMarkers, attachments.get(record.id) ?? [])))
           if (records.length < page) break
           afterMessage = records.at(-1)!.id
         }
-        yield { ...toThread(thread, participants), messages }
+        yield { ...toThread(thread, participants, consent.stateOf(thread.id, caller)), messages }
       }
       if (threads.length < page) return
       afterThread = threads.at(-1)!.id

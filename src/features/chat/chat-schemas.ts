@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Address, Cursor, errors, Id, Nullable, Page, PageQuery, Text, Timestamp, Uuid } from '../../core/http/schemas.js'
 import { Attachment } from '../attachments/index.js'
+import { ConsentState } from '../consent/index.js'
 import { ShopSummary } from '../shops/index.js'
 
 /** A message as every view shows it (docs/api.md §4): lists, details, new-messages, streams. */
@@ -29,6 +30,7 @@ const threadFields = {
   updated_at: Timestamp,
   last_message: Nullable(Type.String()),
   unread_count: Type.Integer(),
+  consent: ConsentState,
 }
 export const Thread = Type.Object(threadFields, { $id: 'Thread' })
 export const ThreadDetail = Type.Object(
@@ -52,6 +54,7 @@ export const threadSchemas = {
       shop_id: Type.Optional(Id),
       address: Type.Optional(Address),
       shop_url: Type.Optional(Text({ maxLength: 200 })),
+      consent: Type.Optional(ConsentState),
     }),
     response: { 200: Page(Type.Ref(Thread)), ...errors(400, 401, 403, 404) },
   },
@@ -91,6 +94,20 @@ export const threadSchemas = {
     security: [{ bearer: [] }],
     params: ThreadParams,
     response: { 204: Type.Null(), ...errors(401, 404) },
+  },
+  accept: {
+    tags: ['consent'],
+    summary: 'Accept a message request: the opener may then see the caller read and type',
+    security: [{ bearer: [] }],
+    params: ThreadParams,
+    response: { 200: Type.Ref(ThreadDetail), ...errors(401, 404) },
+  },
+  decline: {
+    tags: ['consent'],
+    summary: "Decline a message request: it leaves the caller's list",
+    security: [{ bearer: [] }],
+    params: ThreadParams,
+    response: { 200: Type.Ref(ThreadDetail), ...errors(401, 404, 409) },
   },
   lookup: {
     tags: ['chat'],

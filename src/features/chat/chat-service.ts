@@ -6,6 +6,7 @@ import { TokenBuckets } from '../../core/token-bucket.js'
 import { isValidAddress, type Network } from '../../core/vfx/address.js'
 import type { Attachment, AttachmentService } from '../attachments/index.js'
 import type { BlockService } from '../blocks/index.js'
+import type { Consent, ConsentService, ThreadConsent } from '../consent/index.js'
 import type { ShopService } from '../shops/index.js'
 import type { ChatEvent } from './chat-events.js'
 import type { Message, ThreadDetail } from './chat-schemas.js'
@@ -19,6 +20,9 @@ export interface ChatServiceOptions {
   maxMessageLength: number
   /** Per-address send limiter; null when sends are unlimited. */
   sendLimiter: TokenBuckets | null
+  /** New threads an address nobody has answered may open per hour and per day; 0 = no limit. */
+  unansweredThreadsPerHour: number
+  unansweredThreadsPerDay: number
   clock: Clock
 }
 
@@ -29,6 +33,7 @@ export interface ChatParts {
   shops: ShopService
   attachments: AttachmentService
   blocks: BlockService
+  consent: ConsentService
   bus: EventBus
 }
 
@@ -54,6 +59,8 @@ export interface ThreadPatch {
 }
 
 const DETAIL_MESSAGES = 100
+const HOUR_MS = 3_600_000
+const DAY_MS = 86_400_000
 /** Typing notices per second per address, and their burst: more carry no news, only load. */
 const TYPING_PER_SECOND = 1
 const TYPING_BURST = 3
@@ -69,6 +76,7 @@ export class ChatService {
   readonly #shops: ShopService
   readonly #attachments: AttachmentService
   readonly #blocks: BlockService
+  readonly #consent: ConsentService
   readonly #bus: EventBus
   readonly #options: ChatServiceOptions
   readonly #typingLimiter = new TokenBuckets(TYPING_PER_SECOND, TYPING_BURST)
@@ -79,15 +87,37 @@ export class ChatService {
     this.#shops = parts.shops
     this.#attachments = parts.attachments
     this.#blocks = parts.blocks
+    this.#consent = parts.consent
     this.#bus = parts.bus
     this.#options = options
   }
 
-  async listThreads(caller: string, filter: ThreadListFilter, limit: number, offset: number) {
-    const hiddenWith = await this.#blocks.blockedBy(caller)
-    const { count, threads } = await this.#threads.listThreads(caller, { ...filter, hiddenWith }, limit, offset)
-    const participants = await this.#threads.participants(threads.map((thread) => thread.id))
-    return { count, threads: threads.map((thread) => toThread(thread, participants.get(thread.id) ?? [])) }
+  /** The caller's threads; `consent` picks a folder, and without it every thread but the declined ones. */
+  async listThreads(caller: string, filter: ThreadListFilter & { consent?: Consent }, limit: number, offset: number) {
+    const [hiddenWith, folder] = await Promise.all([this.#blocks.blockedBy(caller), this.#folder(caller, filter.consent)])
+    const { count, threads } = await this.#threads.listThreads(caller, { ...filter, ...folder, hiddenWith }, limit, offset)
+    const ids = threads.map((thread) => thread.id)
+    const [participants, consent] = await Promise.all([this.#threads.participants(ids), this.#consent.of(ids)])
+    return {
+      count,
+      threads: threads.map((thread) => toThread(thread, participants.get(thread.id) ?? [], consent.stateOf(thread.id, caller))),
+    }
+  }
+
+  /** Accepts a message request (or a declined one) for the caller; the others may then see them read. */
+  async accept(caller: string, uuid: string): Promise<ThreadDetail> {
+    const thread = await this.#visibleThread(caller, uuid)
+    if (await this.#consent.accept(thread.id, caller)) await this.#announceAccepted(thread, caller)
+    return this.threadDetail(caller, uuid)
+  }
+
+  /** Declines a message request: it leaves the caller's list; the opener is not told. */
+  async decline(caller: string, uuid: string): Promise<ThreadDetail> {
+    const thread = await this.#visibleThread(caller, uuid)
+    if (await this.#consent.decline(await this.#consent.of([thread.id]), thread.id, caller)) {
+      this.#announceThread(thread, [caller], 'updated')
+    }
+    return this.threadDetail(caller, uuid)
   }
 
   async createThread(
@@ -95,7 +125,7 @@ export class ChatService {
     body: { participants: string[]; shop_id?: number | null; initial_message?: string },
   ): Promise<{ thread: ThreadDetail; created: boolean }> {
     const shopId = body.shop_id ?? null
-    const participants = await this.#completeParticipants(body.participants, shopId)
+    const { participants, shopOwner } = await this.#completeParticipants(body.participants, shopId)
     if (!participants.includes(caller)) throw new Forbidden('You must be one of the participants.')
     await this.#blocks.checkReachable(caller, participants)
     if (body.initial_message !== undefined) {
@@ -107,9 +137,19 @@ export class ChatService {
     let ref = await this.#threads.findThreadByKey(key)
     let created = false
     if (!ref) {
-      const made = await this.#threads.createThread({ uuid: randomUUID(), key, shopId, participants, now: timestamp(this.#options.clock) })
+      await this.#checkOpeningLimits(caller)
+      const made = await this.#threads.createThread({
+        uuid: randomUUID(),
+        key,
+        shopId,
+        participants,
+        openedBy: caller,
+        now: timestamp(this.#options.clock),
+      })
       ref = made
       created = made.created
+      // Before anyone hears of the thread, so it never shows as accepted to someone who asked for requests.
+      if (created) await this.#consent.opened(made.id, caller, participants, shopOwner)
     }
     // Asking again for a thread one had deleted brings it back.
     if (!created) await this.#threads.unhideThread(ref.id, caller)
@@ -123,11 +163,15 @@ export class ChatService {
 
   async threadDetail(caller: string, uuid: string): Promise<ThreadDetail> {
     const thread = await this.#visibleThread(caller, uuid)
-    const [participants, messages] = await Promise.all([
+    const [participants, messages, consent] = await Promise.all([
       this.#participantsOf(thread),
       this.#messages.messages(thread, { newest: true, limit: DETAIL_MESSAGES }),
+      this.#consent.of([thread.id]),
     ])
-    return { ...toThread(thread, participants), messages: await this.#withReadState(messages, participants, caller) }
+    return {
+      ...toThread(thread, participants, consent.stateOf(thread.id, caller)),
+      messages: await this.#withReadState(messages, participants, caller, consent),
+    }
   }
 
   async updateThread(caller: string, uuid: string, patch: ThreadPatch): Promise<ThreadDetail> {
@@ -138,11 +182,13 @@ export class ChatService {
       const current = await this.#participantsOf(thread)
       const shopId = patch.shop_id === undefined ? thread.shop_id : patch.shop_id
       const requested = patch.participants ?? current.map((p) => p.address)
-      const participants = await this.#completeParticipants(requested, shopId)
+      const { participants, shopOwner } = await this.#completeParticipants(requested, shopId)
       if (!participants.includes(caller)) throw new Invalid('participants', 'You cannot remove yourself from a thread.')
       await this.#blocks.checkReachable(caller, participants)
       const key = threadKey(participants, shopId)
       await this.#threads.updateThread(thread.id, { key, shopId, participants })
+      const added = participants.filter((address) => !current.some((p) => p.address === address))
+      await this.#consent.opened(thread.id, caller, added, shopOwner)
       const everyone = [...new Set([...current.map((p) => p.address), ...participants])]
       this.#announceThread(thread, everyone, 'updated')
     }
@@ -158,7 +204,7 @@ export class ChatService {
 
   async lookup(caller: string, requested: string[], shopId: number | null) {
     if (shopId !== null && !(await this.#shops.find(shopId))) throw new NotFound()
-    const participants = await this.#completeParticipants(requested, shopId)
+    const { participants } = await this.#completeParticipants(requested, shopId)
     if (!participants.includes(caller)) throw new Forbidden('You must be one of the participants.')
     await this.#blocks.checkReachable(caller, participants)
     const found = await this.#threads.findThreadByKey(threadKey(participants, shopId))
@@ -174,12 +220,13 @@ export class ChatService {
    */
   async listMessages(caller: string, uuid: string, slice: MessageSlice): Promise<MessagePage> {
     const thread = await this.#visibleThread(caller, uuid)
-    const [count, records, participants] = await Promise.all([
+    const [count, records, participants, consent] = await Promise.all([
       this.#messages.countMessages(thread.id),
       this.#messages.messages(thread, slice),
       this.#participantsOf(thread),
+      this.#consent.of([thread.id]),
     ])
-    const messages = await this.#withReadState(records, participants, caller)
+    const messages = await this.#withReadState(records, participants, caller, consent)
     if (slice.offset !== undefined) return { count, messages, hasNext: false, hasPrevious: false }
     const first = messages[0]
     const last = messages.at(-1)
@@ -207,9 +254,20 @@ export class ChatService {
     return this.#append(thread, caller, body.content, body.client_id ?? null, attachments)
   }
 
-  /** The id of a thread the caller sees, for features that keep rows of a thread (attachments). */
+  /** The id of a thread the caller sees, for features that keep rows of a thread (message changes). */
   async threadOf(caller: string, uuid: string): Promise<{ id: number }> {
     return { id: (await this.#visibleThread(caller, uuid)).id }
+  }
+
+  /**
+   * The id of a thread the caller may upload to: one they could send a picture into (not
+   * blocked, not a request nobody accepted), so refused bytes are never stored.
+   */
+  async uploadTarget(caller: string, uuid: string): Promise<{ id: number }> {
+    const thread = await this.#visibleThread(caller, uuid)
+    await this.#blocks.checkReachable(caller, async () => (await this.#participantsOf(thread)).map((p) => p.address))
+    await this.#checkSend(thread, caller, await this.#consent.of([thread.id]), 1)
+    return { id: thread.id }
   }
 
   async markRead(caller: string, uuid: string, upTo: number | undefined) {
@@ -236,6 +294,8 @@ export class ChatService {
   async typing(caller: string, uuid: string): Promise<void> {
     if (this.#typingLimiter.take(caller, this.#options.clock.now()) > 0) return
     const thread = await this.#visibleThread(caller, uuid)
+    // Until they accept, nobody learns that they are there.
+    if ((await this.#consent.of([thread.id])).isPendingFor(thread.id, caller)) return
     const others = (await this.#participantsOf(thread)).map((p) => p.address).filter((a) => a !== caller)
     const recipients = await this.#blocks.withoutBlocks(caller, others)
     this.#publish({ type: 'typing', recipients, data: { uuid: thread.uuid, address: caller } })
@@ -248,8 +308,18 @@ export class ChatService {
    */
   async messagesById(caller: string, uuid: string, ids: readonly number[]): Promise<Message[]> {
     const thread = await this.#visibleThread(caller, uuid)
-    const [records, participants] = await Promise.all([this.#messages.messagesById(thread, ids), this.#participantsOf(thread)])
-    return this.#withReadState(records, participants, caller)
+    const [records, participants, consent] = await Promise.all([
+      this.#messages.messagesById(thread, ids),
+      this.#participantsOf(thread),
+      this.#consent.of([thread.id]),
+    ])
+    return this.#withReadState(records, participants, caller, consent)
+  }
+
+  /** Whose read markers `viewer` may not know in a thread: who blocked them, who has not accepted. */
+  async hiddenReaders(viewer: string, threadId: number): Promise<string[]> {
+    const [blockers, consent] = await Promise.all([this.#blocks.blockersOf(viewer), this.#consent.of([threadId])])
+    return [...blockers, ...consent.hiddenReaders(threadId, viewer)]
   }
 
   /** Forgets limiter state of addresses that have been quiet, so memory follows active ones. */
@@ -259,6 +329,8 @@ export class ChatService {
   }
 
   async #append(thread: ThreadRecord, sender: string, content: string, clientId: string | null, attachmentIds: string[] = []) {
+    const consent = await this.#consent.of([thread.id])
+    await this.#checkSend(thread, sender, consent, attachmentIds.length)
     let attached: Attachment[] | undefined
     const { message, created, participants: current } = await this.#messages.addMessage({
       threadId: thread.id,
@@ -282,17 +354,66 @@ export class ChatService {
     const view = toMessage(message, markersOf(participants), attached)
     if (created) {
       this.#publish({ type: 'message', recipients: participants.map((p) => p.address), data: view })
+      // Replying accepts.
+      if (consent.isPendingFor(thread.id, sender) && (await this.#consent.accept(thread.id, sender))) {
+        await this.#announceAccepted(thread, sender)
+      }
     }
     return { message: view, created }
+  }
+
+  /** Refuses what an opener nobody has accepted may not send (docs/api.md §14). */
+  #checkSend(thread: ThreadRecord, sender: string, consent: ThreadConsent, attachments: number): Promise<void> {
+    return this.#consent.checkSend(consent, thread.id, sender, {
+      attachments,
+      others: async () => (await this.#participantsOf(thread)).map((p) => p.address).filter((address) => address !== sender),
+      sentSoFar: () => this.#messages.countSentBy(thread.id, sender),
+    })
+  }
+
+  /** Tells everyone the thread changed, and the others where the one who accepted has read to. */
+  async #announceAccepted(thread: ThreadRecord, address: string) {
+    const participants = await this.#participantsOf(thread)
+    const everyone = participants.map((p) => p.address)
+    this.#announceThread(thread, everyone, 'updated')
+    const marker = participants.find((p) => p.address === address)
+    if (marker && marker.last_read_id > 0) {
+      this.#publish({
+        type: 'read',
+        recipients: await this.#blocks.withoutBlocks(address, everyone),
+        data: { uuid: thread.uuid, address, last_read_id: marker.last_read_id },
+      })
+    }
+  }
+
+  /**
+   * Refuses a new thread from an address nobody has answered once it opened the hourly or the
+   * daily number (UNANSWERED_THREADS_PER_*), with the wait until the oldest leaves that window.
+   */
+  async #checkOpeningLimits(caller: string): Promise<void> {
+    const now = this.#options.clock.now()
+    for (const [limit, window] of [
+      [this.#options.unansweredThreadsPerHour, HOUR_MS],
+      [this.#options.unansweredThreadsPerDay, DAY_MS],
+    ] as const) {
+      if (limit === 0) continue
+      const nth = await this.#threads.nthOpenedSince(caller, new Date(now - window).toISOString(), limit)
+      if (nth === undefined) continue
+      // Counting is cheap; whether anyone ever answered is asked only of an address at its limit.
+      if (await this.#messages.hasBeenAnswered(caller)) return
+      throw new RateLimited(Math.max(1, Math.ceil((Date.parse(nth) + window - now) / 1000)))
+    }
   }
 
   async #markRead(thread: ThreadRecord, caller: string, upTo: number) {
     const marker = await this.#threads.markRead(thread.id, caller, upTo)
     if (marker.moved) {
-      const participants = await this.#participantsOf(thread)
+      const [participants, consent] = await Promise.all([this.#participantsOf(thread), this.#consent.of([thread.id])])
+      // Until they accept, their reading reaches only their own devices.
+      const everyone = consent.isPendingFor(thread.id, caller) ? [caller] : participants.map((p) => p.address)
       this.#publish({
         type: 'read',
-        recipients: await this.#blocks.withoutBlocks(caller, participants.map((p) => p.address)),
+        recipients: await this.#blocks.withoutBlocks(caller, everyone),
         data: { uuid: thread.uuid, address: caller, last_read_id: marker.last_read_id },
       })
     }
@@ -300,7 +421,7 @@ export class ChatService {
   }
 
   /** Validates addresses and the shop, then adds the shop's owner as on creation. */
-  async #completeParticipants(requested: string[], shopId: number | null): Promise<string[]> {
+  async #completeParticipants(requested: string[], shopId: number | null): Promise<{ participants: string[]; shopOwner: string | null }> {
     for (const address of requested) {
       if (!isValidAddress(address, this.#options.network)) {
         throw new Invalid('participants', `"${address.slice(0, 64)}" is not a valid VFX address.`)
@@ -317,7 +438,7 @@ export class ChatService {
     }
     const participants = withShopOwner(requested, owner)
     checkParticipantCount(participants)
-    return participants
+    return { participants, shopOwner: owner }
   }
 
   /** A thread the caller takes part in; anything else is 404, so existence is never revealed. */
@@ -329,24 +450,46 @@ export class ChatService {
 
   /** Views of messages from any threads, as `viewer` sees them: read state and attachments. */
   async #viewsOf(messages: MessageRecord[], viewer: string): Promise<Message[]> {
-    return this.#views(messages, viewer, this.#threads.participants([...new Set(messages.map((m) => m.thread_id))]))
+    const threadIds = [...new Set(messages.map((m) => m.thread_id))]
+    return this.#views(messages, viewer, this.#threads.participants(threadIds), this.#consent.of(threadIds))
   }
 
-  /** Views of one thread's messages, whose participants the caller has at hand. */
-  async #withReadState(messages: MessageRecord[], participants: readonly Participant[], viewer: string): Promise<Message[]> {
+  /** Views of one thread's messages, whose participants and consent the caller has at hand. */
+  async #withReadState(
+    messages: MessageRecord[],
+    participants: readonly Participant[],
+    viewer: string,
+    consent: ThreadConsent,
+  ): Promise<Message[]> {
     const threadId = messages[0]?.thread_id ?? 0
-    return this.#views(messages, viewer, Promise.resolve(new Map([[threadId, [...participants]]])))
+    return this.#views(messages, viewer, Promise.resolve(new Map([[threadId, [...participants]]])), Promise.resolve(consent))
   }
 
-  async #views(messages: MessageRecord[], viewer: string, participantsByThread: Promise<Map<number, Participant[]>>): Promise<Message[]> {
-    const [participants, attachments, blockers] = await Promise.all([
+  async #views(
+    messages: MessageRecord[],
+    viewer: string,
+    participantsByThread: Promise<Map<number, Participant[]>>,
+    consentOfThreads: Promise<ThreadConsent>,
+  ): Promise<Message[]> {
+    const [participants, attachments, blockers, consent] = await Promise.all([
       participantsByThread,
       this.#attachments.ofMessages(messages.map((m) => m.id)),
       this.#blocks.blockersOf(viewer),
+      consentOfThreads,
     ])
+    // Markers the viewer may not know: of those who blocked them, and of those who have not accepted.
+    const hidden = (threadId: number) => (consent.isEmpty ? blockers : [...blockers, ...consent.hiddenReaders(threadId, viewer)])
     return messages.map((message) =>
-      toMessage(message, markersOf(participants.get(message.thread_id) ?? [], blockers), attachments.get(message.id) ?? []),
+      toMessage(message, markersOf(participants.get(message.thread_id) ?? [], hidden(message.thread_id)), attachments.get(message.id) ?? []),
     )
+  }
+
+  /** The thread ids a folder of the caller's list keeps or leaves out (docs/api.md §14). */
+  async #folder(caller: string, consent: Consent | undefined): Promise<{ onlyIds?: number[]; exceptIds?: number[] }> {
+    if (consent === 'request' || consent === 'declined') return { onlyIds: await this.#consent.threadsIn(caller, consent) }
+    const declined = await this.#consent.threadsIn(caller, 'declined')
+    if (consent === undefined) return { exceptIds: declined }
+    return { exceptIds: [...declined, ...(await this.#consent.threadsIn(caller, 'request'))] }
   }
 
   async #participantsOf(thread: ThreadRecord): Promise<Participant[]> {

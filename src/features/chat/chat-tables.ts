@@ -21,6 +21,8 @@ export interface ThreadTable {
   /** Sorted participant set plus shop id: the thread's identity (see thread-rules.ts). */
   participant_key: string
   shop_id: number | null
+  /** Who created it (null for threads from before this was kept). */
+  opened_by: string | null
   created_at: string
   updated_at: string
   last_message: string | null

@@ -1,4 +1,5 @@
 import type { Attachment } from '../attachments/index.js'
+import type { Consent } from '../consent/index.js'
 import type { Message, Thread } from './chat-schemas.js'
 import type { MessageRecord } from './message-repository.js'
 import type { Participant, ThreadRecord } from './thread-repository.js'
@@ -9,7 +10,10 @@ import { isRead } from './thread-rules.js'
  * becomes a view, for the chat service and for whole-account reads alike.
  */
 
-/** Each participant's read marker; those of `hidden` (who blocked the viewer) count as nothing read. */
+/**
+ * Each participant's read marker; those of `hidden` (who blocked the viewer, or have not
+ * accepted the thread) count as nothing read.
+ */
 export function markersOf(participants: readonly Participant[], hidden: readonly string[] = []): Map<string, number> {
   return new Map(participants.map((p) => [p.address, hidden.includes(p.address) ? 0 : p.last_read_id]))
 }
@@ -33,7 +37,7 @@ export function previewOf(attachments: readonly Attachment[]): string {
   return attachments.every((attachment) => attachment.kind === 'image') ? 'Photo' : 'File'
 }
 
-export function toThread(thread: ThreadRecord, participants: readonly Participant[]): Thread {
+export function toThread(thread: ThreadRecord, participants: readonly Participant[], consent: Consent): Thread {
   return {
     uuid: thread.uuid,
     participants: participants.map((p) => p.address),
@@ -42,5 +46,6 @@ export function toThread(thread: ThreadRecord, participants: readonly Participan
     updated_at: thread.updated_at,
     last_message: thread.last_message,
     unread_count: thread.unread_count,
+    consent,
   }
 }

@@ -28,6 +28,7 @@ export class MessageChanges {
   readonly #attachments: AttachmentService
   readonly #bus: EventBus
   readonly #threadOf: (caller: string, uuid: string) => Promise<{ id: number }>
+  readonly #hiddenReaders: (viewer: string, threadId: number) => Promise<string[]>
   readonly #options: MessageChangeOptions
 
   constructor(
@@ -38,6 +39,8 @@ export class MessageChanges {
       bus: EventBus
       /** The thread a caller sees (the chat service answers, NotFound otherwise). */
       threadOf: (caller: string, uuid: string) => Promise<{ id: number }>
+      /** Whose read markers `viewer` may not know in the thread (the chat service answers). */
+      hiddenReaders: (viewer: string, threadId: number) => Promise<string[]>
     },
     options: MessageChangeOptions,
   ) {
@@ -46,6 +49,7 @@ export class MessageChanges {
     this.#attachments = parts.attachments
     this.#bus = parts.bus
     this.#threadOf = parts.threadOf
+    this.#hiddenReaders = parts.hiddenReaders
     this.#options = options
   }
 
@@ -104,12 +108,14 @@ export class MessageChanges {
   /** Tells every participant how a delivered message now stands. */
   async #announceChange(message: MessageRecord): Promise<Message> {
     const thread = { id: message.thread_id }
-    const [participants, attachments] = await Promise.all([
+    const [participants, attachments, hidden] = await Promise.all([
       this.#threads.participants([thread.id]),
       this.#attachments.ofMessages([message.id]),
+      // is_read tells the sender who read it: only as far as the sender may know.
+      this.#hiddenReaders(message.sender, thread.id),
     ])
     const current = participants.get(thread.id) ?? []
-    const view = toMessage(message, markersOf(current), attachments.get(message.id) ?? [])
+    const view = toMessage(message, markersOf(current, hidden), attachments.get(message.id) ?? [])
     this.#publish({ type: 'message_updated', recipients: current.map((p) => p.address), data: view })
     return view
   }

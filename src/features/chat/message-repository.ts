@@ -139,6 +139,30 @@ export class MessageRepository {
     return Number((await countMessages(this.#db, threadId)).rows[0]?.count ?? 0)
   }
 
+  /** Messages `sender` has sent into the thread: what an opener has said before an answer. */
+  async countSentBy(threadId: number, sender: string): Promise<number> {
+    const { count } = await this.#db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('count'))
+      .where('thread_id', '=', threadId)
+      .where('sender', '=', sender)
+      .executeTakeFirstOrThrow()
+    return Number(count)
+  }
+
+  /** Whether anyone has ever sent `address` a message, in a thread it still takes part in. */
+  async hasBeenAnswered(address: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('thread_participants as tp')
+      .innerJoin('messages as m', 'm.thread_id', 'tp.thread_id')
+      .select('m.id')
+      .where('tp.address', '=', address)
+      .where('m.sender', '<>', address)
+      .limit(1)
+      .executeTakeFirst()
+    return row !== undefined
+  }
+
   async hasMessage(threadId: number, messageId: number): Promise<boolean> {
     const row = await this.#db
       .selectFrom('messages')

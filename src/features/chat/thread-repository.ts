@@ -27,6 +27,9 @@ export interface ThreadListFilter {
   shopUrl?: string
   /** Addresses the caller blocked: a thread whose other participants are all among them is hidden. */
   hiddenWith?: readonly string[]
+  /** Only these threads (a folder of message requests), or all but these. */
+  onlyIds?: readonly number[]
+  exceptIds?: readonly number[]
 }
 
 export interface ReadMarker {
@@ -62,6 +65,8 @@ export class ThreadRepository {
     key: string
     shopId: number | null
     participants: readonly string[]
+    /** Who asked for it: new threads from addresses nobody answered are counted by it. */
+    openedBy: string
     now: string
   }): Promise<{ id: number; uuid: string; created: boolean }> {
     try {
@@ -72,6 +77,7 @@ export class ThreadRepository {
             uuid: thread.uuid,
             participant_key: thread.key,
             shop_id: thread.shopId,
+            opened_by: thread.openedBy,
             created_at: thread.now,
             updated_at: thread.now,
           })
@@ -105,17 +111,26 @@ export class ThreadRepository {
   ): Promise<{ count: number; threads: ThreadRecord[] }> {
     const shape = { shopId: filter.shopId !== undefined, shopUrl: filter.shopUrl !== undefined }
     const hidden = filter.hiddenWith ?? []
-    if (hidden.length > 0) {
-      // Rare (the caller blocked someone), and its list of addresses varies: built per call.
-      const query = filteredThreads(this.#db, shape, address, filter.shopId, filter.shopUrl).where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('thread_participants as other')
-            .select('other.address')
-            .whereRef('other.thread_id', '=', 'tp.thread_id')
-            .where('other.address', '<>', address)
-            .where('other.address', 'not in', hidden),
-        ),
-      )
+    const except = filter.exceptIds ?? []
+    if (hidden.length > 0 || except.length > 0 || filter.onlyIds) {
+      // Rare (the caller blocked or declined someone, or opened a folder), and its lists vary: built per call.
+      let query = filteredThreads(this.#db, shape, address, filter.shopId, filter.shopUrl)
+      if (hidden.length > 0) {
+        query = query.where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('thread_participants as other')
+              .select('other.address')
+              .whereRef('other.thread_id', '=', 'tp.thread_id')
+              .where('other.address', '<>', address)
+              .where('other.address', 'not in', hidden),
+          ),
+        )
+      }
+      if (except.length > 0) query = query.where('tp.thread_id', 'not in', except)
+      if (filter.onlyIds) {
+        if (filter.onlyIds.length === 0) return { count: 0, threads: [] }
+        query = query.where('tp.thread_id', 'in', filter.onlyIds)
+      }
       const [counted, rows] = await Promise.all([
         query.clearSelect().select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow(),
         query.orderBy('tp.updated_at', 'desc').orderBy('tp.thread_id', 'desc').limit(limit).offset(offset).execute(),
@@ -268,6 +283,15 @@ export class ThreadRepository {
     return { ...current, moved: false }
   }
 
+  /**
+   * When `address` opened its `nth` newest thread among those since `since`: once that one
+   * exists the limit of `nth` is reached, and it says when a place frees up. Undefined below it.
+   */
+  async nthOpenedSince(address: string, since: string, nth: number): Promise<string | undefined> {
+    const { rows } = await nthOpenedSince(this.#db, address, since, nth - 1)
+    return rows[0]?.created_at
+  }
+
   /** The threads `address` sees with an id after `afterId`, by id: a walk new messages do not reorder. */
   async threadsAfter(address: string, afterId: number, limit: number): Promise<ThreadRecord[]> {
     const rows = await threadQuery(this.#db, address).where('t.id', '>', afterId).orderBy('t.id').limit(limit).execute()
@@ -321,6 +345,17 @@ const countThreads = preparedShapes((db: Kysely<ChatTables>, shape: ThreadFilter
 const listThreads = preparedShapes(
   (db: Kysely<ChatTables>, shape: ThreadFilterShape, address: string, shopId: number | undefined, shopUrl: string | undefined, limit: number, offset: number) =>
     filteredThreads(db, shape, address, shopId, shopUrl).orderBy('tp.updated_at', 'desc').orderBy('tp.thread_id', 'desc').limit(limit).offset(offset),
+)
+
+const nthOpenedSince = prepared((db: Kysely<ChatTables>, address: string, since: string, skip: number) =>
+  db
+    .selectFrom('threads')
+    .select('created_at')
+    .where('opened_by', '=', address)
+    .where('created_at', '>=', since)
+    .orderBy('created_at', 'desc')
+    .limit(1)
+    .offset(skip),
 )
 
 function participantsQuery(db: ChatDb) {

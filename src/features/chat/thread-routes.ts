@@ -15,9 +15,9 @@ export function threadRoutes(chat: ChatService): FastifyPluginAsyncTypebox {
     app.addHook('onRequest', app.authenticate)
 
     app.get('/api/chat/', { schema: threadSchemas.list }, async (request) => {
-      const { address, shop_id, shop_url } = request.query
+      const { address, shop_id, shop_url, consent } = request.query
       if (address !== undefined && address !== request.caller) throw new Forbidden('You can only list your own threads.')
-      const filter = { shopId: shop_id, shopUrl: shop_url?.toLowerCase() }
+      const filter = { shopId: shop_id, shopUrl: shop_url?.toLowerCase(), consent }
       return paginate(request, request.query, async (limit, offset) => {
         const { count, threads: results } = await chat.listThreads(request.caller, filter, limit, offset)
         return { count, results }
@@ -65,6 +65,14 @@ export function threadRoutes(chat: ChatService): FastifyPluginAsyncTypebox {
 
     app.patch('/api/chat/:uuid/', { schema: threadSchemas.update }, async (request) =>
       chat.updateThread(request.caller, request.params.uuid, request.body),
+    )
+
+    app.post('/api/chat/:uuid/accept/', { schema: threadSchemas.accept }, async (request) =>
+      chat.accept(request.caller, request.params.uuid),
+    )
+
+    app.post('/api/chat/:uuid/decline/', { schema: threadSchemas.decline }, async (request) =>
+      chat.decline(request.caller, request.params.uuid),
     )
 
     app.delete('/api/chat/:uuid/', { schema: threadSchemas.delete }, async (request, reply) => {
