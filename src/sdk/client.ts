@@ -2,12 +2,16 @@ import type { Attachment } from '../features/attachments/index.js'
 import type { Challenge, Session } from '../features/auth/index.js'
 import type { Block } from '../features/blocks/index.js'
 import type { Message, Thread, ThreadDetail } from '../features/chat/index.js'
+import type { ConsentSettings } from '../features/consent/index.js'
 import type { AuditEntry, Report, Suspension } from '../features/moderation/index.js'
 import type { Shop } from '../features/shops/index.js'
 import type { VfxSigner } from './signer.js'
 
 // The server's own schemas are the one definition of every shape the API answers with.
-export type { Attachment, AuditEntry, Block, Challenge, Message, Report, Session, Shop, Suspension, Thread, ThreadDetail }
+export type { Attachment, AuditEntry, Block, Challenge, ConsentSettings, Message, Report, Session, Shop, Suspension, Thread, ThreadDetail }
+
+/** A thread's standing for the caller (docs/api.md §14): accepted, a message request, or declined. */
+export type Consent = Thread['consent']
 
 export interface Page<T> {
   count: number
@@ -96,7 +100,8 @@ export class VfxChatClient {
 
   // ---- threads ----
 
-  listThreads(query: { page?: number; page_size?: number; shop_id?: number; shop_url?: string; address?: string } = {}) {
+  /** Without `consent`, every thread but the declined ones. */
+  listThreads(query: { page?: number; page_size?: number; shop_id?: number; shop_url?: string; address?: string; consent?: Consent } = {}) {
     return this.request<Page<Thread>>('GET', '/api/chat/', { query })
   }
 
@@ -116,6 +121,16 @@ export class VfxChatClient {
 
   deleteThread(uuid: string) {
     return this.request<void>('DELETE', `/api/chat/${encodeURIComponent(uuid)}/`)
+  }
+
+  /** Accepts a message request (or a declined thread): it joins the caller's chats. Replying accepts too. */
+  acceptThread(uuid: string) {
+    return this.request<ThreadDetail>('POST', `/api/chat/${encodeURIComponent(uuid)}/accept/`)
+  }
+
+  /** Declines a message request: it leaves the caller's list (`consent: 'declined'` still lists it). */
+  declineThread(uuid: string) {
+    return this.request<ThreadDetail>('POST', `/api/chat/${encodeURIComponent(uuid)}/decline/`)
   }
 
   lookup(participants: string[], shopId?: number) {
@@ -196,6 +211,16 @@ export class VfxChatClient {
 
   unblock(address: string) {
     return this.request<void>('DELETE', `/api/blocks/${encodeURIComponent(address)}/`)
+  }
+
+  // ---- message requests ----
+
+  consentSettings() {
+    return this.request<ConsentSettings>('GET', '/api/consent/settings/')
+  }
+
+  updateConsentSettings(body: Partial<ConsentSettings>) {
+    return this.request<ConsentSettings>('PATCH', '/api/consent/settings/', { body })
   }
 
   // ---- reports and moderation (operators only, but for `reportThread`) ----

@@ -216,15 +216,15 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
     await buyer.page.keyboard.press('Enter')
     const refused = buyer.page.locator('.bubble-row.failed').filter({ hasText: 'Still there?' })
     await refused.getByText('Not sent: You cannot message this conversation: a participant has blocked you.').waitFor()
-    await buyer.page.locator('.composer').getByText('This conversation is blocked').waitFor()
+    await buyer.page.locator('.composer-notice').getByText('You cannot message this conversation: a participant has blocked you.').waitFor()
 
-    await page.getByRole('link', { name: 'Blocked', exact: true }).click()
+    await page.getByRole('link', { name: 'Privacy', exact: true }).click()
     await page.getByRole('button', { name: `Unblock ${buyerAddress}` }).click()
     await page.getByText('You have blocked nobody.').waitFor()
     await threadItem(page, 'Nebula Prints').waitFor()
     await refused.getByRole('button', { name: 'Retry' }).click()
     await threadItem(page, 'Nebula Prints').filter({ hasText: 'Still there?' }).waitFor()
-    await buyer.page.locator('.composer').getByText('This conversation is blocked').waitFor({ state: 'detached' })
+    await buyer.page.locator('.composer-notice').getByText('You cannot message this conversation').waitFor({ state: 'detached' })
   })
 
   it('loads older messages by cursor', async () => {

@@ -1,12 +1,11 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Report } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
 import { launchBrowser } from '../helpers/browser.js'
 import { failure } from '../helpers/contract.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { ensureWebBuilt } from '../helpers/web-build.js'
-import { bubbles, person, saveScreenshot, signInWithKey, type Person } from './pages.js'
+import { bubbles, person, saveScreenshot, signInWithKey, threadItem, type Person } from './pages.js'
 
 type Client = Awaited<ReturnType<TestServer['signIn']>>
 
@@ -16,6 +15,11 @@ let operatorSigner: VfxSigner
 let member: Person
 let memberApi: Client
 let operator: Person
+/** The thread the member reports: opened as a request, accepted by a reply. */
+let troll: Client
+let uuid: string
+/** Its first message, which the operator removes. */
+let abuse: number
 
 beforeAll(async () => {
   await ensureWebBuilt()
@@ -32,38 +36,102 @@ afterAll(async () => {
   await server?.destroy()
 })
 
-describe('an operator moderates a report in the browser', { timeout: 30_000 }, () => {
-  let troll: Client
-  let uuid: string
-  let report: Report
-  let abuse: number
+function foldersOf(page: Person['page']) {
+  return { chats: page.getByRole('button', { name: 'Chats', exact: true }), requests: page.getByRole('button', { name: /^Requests/ }) }
+}
 
+describe('a member answers message requests from the banner', { timeout: 30_000 }, () => {
   it('shows no moderation to a member: the moderation API refuses them', async () => {
-    troll = await server.signIn()
-    const { thread } = await troll.createThread({ participants: [troll.address, memberApi.address], initial_message: 'Pay me or else.' })
-    uuid = thread.uuid
-    abuse = thread.messages[0]!.id
-    report = await memberApi.reportThread(uuid, { reason: 'Threats' })
-    await troll.sendMessage(uuid, { content: 'Sent after the report' })
-
     const probe = member.page.waitForResponse((response) => response.url().includes('/api/moderation/reports/'))
     await signInWithKey(member.page, server.url, memberApi.signer.privateKeyHex)
     expect((await probe).status()).toBe(403)
     expect(await member.page.getByRole('link', { name: 'Moderation' }).count()).toBe(0)
-    await member.page.goto(`${server.url}/#/t/${uuid}`)
-    await bubbles(member.page).filter({ hasText: 'Pay me or else.' }).waitFor()
+  })
+
+  it('puts a stranger’s new chat under Requests, counted, and not among the chats', async () => {
+    const { page } = member
+    const stranger = await server.signIn()
+    await stranger.createThread({ participants: [stranger.address, memberApi.address], initial_message: 'Hi, is the print for sale?' })
+    const { chats, requests } = foldersOf(page)
+    await requests.getByText('1 waiting').waitFor()
+    expect(await chats.getAttribute('aria-pressed')).toBe('true')
+    expect(await threadItem(page, 'is the print for sale?').count()).toBe(0)
+    await requests.click()
+    await threadItem(page, 'is the print for sale?').locator('.thread-link').click()
+    const banner = page.getByRole('region', { name: /wants to message you/ })
+    await banner.getByText(stranger.address.slice(0, 6)).waitFor()
+    await saveScreenshot(page, 'requests.png')
+  })
+
+  it('declines it: it leaves the requests, and waits among the declined', async () => {
+    const { page } = member
+    const uuid = page.url().split('/t/')[1]!
+    await page.getByRole('region', { name: /wants to message you/ }).getByRole('button', { name: 'Decline' }).click()
+    await threadItem(page, 'is the print for sale?').waitFor({ state: 'detached' })
+    expect(page.url()).toMatch(/#\/$/)
+    await page.getByText('No message requests.').waitFor()
+    expect(await foldersOf(page).requests.textContent()).toBe('Requests')
+    expect((await memberApi.listThreads({ consent: 'declined' })).results.map((thread) => thread.uuid)).toEqual([uuid])
+  })
+
+  it('blocks another stranger from the banner: their next message is refused', async () => {
+    const { page } = member
+    const spammer = await server.signIn()
+    const { thread } = await spammer.createThread({ participants: [spammer.address, memberApi.address], initial_message: 'Cheap VFX, click here' })
+    await threadItem(page, 'Cheap VFX').locator('.thread-link').click()
+    await page.getByRole('region', { name: /wants to message you/ }).getByRole('button', { name: 'Block' }).click()
+    await page.getByRole('group', { name: /^Block / }).getByRole('button', { name: 'Yes, block' }).click()
+    await threadItem(page, 'Cheap VFX').waitFor({ state: 'detached' })
+    const refused = await failure(spammer.sendMessage(thread.uuid, { content: 'Are you there?' }))
+    expect(refused.status).toBe(403)
+    expect(refused.body).toEqual({ detail: 'You cannot message this conversation: a participant has blocked you.' })
+  })
+
+  it('accepts a request by replying: it moves to the chats', async () => {
+    const { page } = member
+    troll = await server.signIn()
+    const { thread } = await troll.createThread({ participants: [troll.address, memberApi.address], initial_message: 'Pay me or else.' })
+    uuid = thread.uuid
+    abuse = thread.messages[0]!.id
+    await threadItem(page, 'Pay me or else.').locator('.thread-link').click()
+    const banner = page.getByRole('region', { name: /wants to message you/ })
+    await banner.waitFor()
+    await page.getByLabel('Message', { exact: true }).fill('Who are you?')
+    await page.keyboard.press('Enter')
+    await banner.waitFor({ state: 'detached' })
+    await page.getByText('No message requests.').waitFor()
+    await foldersOf(page).chats.click()
+    await threadItem(page, 'Who are you?').waitFor()
+  })
+})
+
+describe('an operator moderates a report in the browser', { timeout: 30_000 }, () => {
+  let reportId: number
+
+  it('lets the member report the chat from its header', async () => {
+    const { page } = member
+    await page.locator('.conversation-header').getByRole('button', { name: 'Report', exact: true }).click()
+    const panel = page.getByRole('group', { name: /^Report/ })
+    await panel.getByLabel('What is wrong').fill('Threats')
+    await panel.getByRole('button', { name: 'Send report' }).click()
+    await panel.getByRole('status').getByText('Reported.').waitFor()
+    await panel.getByRole('button', { name: 'Close' }).click()
   })
 
   it('lists the open report for the operator and shows its snapshot, and nothing else of the thread', async () => {
+    await troll.sendMessage(uuid, { content: 'Sent after the report' })
+    await bubbles(member.page).filter({ hasText: 'Sent after the report' }).waitFor()
+
     const { page } = operator
     await signInWithKey(page, server.url, operatorSigner.privateKeyHex)
     await page.getByRole('link', { name: 'Moderation' }).click()
-    const item = page.getByRole('list', { name: 'Reports' }).getByRole('listitem').filter({ hasText: `Report #${report.id}` })
-    await item.getByText('Threats').waitFor()
-    await item.getByRole('link', { name: `Report #${report.id}` }).click()
+    const item = page.getByRole('list', { name: 'Reports' }).getByRole('listitem').filter({ hasText: 'Threats' })
+    const link = item.getByRole('link', { name: /^Report #/ })
+    reportId = Number(/reports\/(\d+)$/.exec((await link.getAttribute('href'))!)![1])
+    await link.click()
     const snapshot = page.getByRole('list', { name: 'Reported messages' })
     await snapshot.getByText('Pay me or else.').waitFor()
-    expect(await snapshot.getByRole('listitem').count()).toBe(1)
+    expect(await snapshot.getByRole('listitem').allTextContents()).toEqual([expect.stringContaining('Pay me or else.'), expect.stringContaining('Who are you?')])
     expect(await page.getByText('Sent after the report').count()).toBe(0)
   })
 
@@ -86,7 +154,7 @@ describe('an operator moderates a report in the browser', { timeout: 30_000 }, (
     const { page } = operator
     const message = page.getByRole('list', { name: 'Reported messages' }).getByRole('listitem').first()
     await message.getByRole('button', { name: 'Suspend sender' }).click()
-    await message.getByLabel('Reason').fill('Threats, report #' + report.id)
+    await message.getByLabel('Reason').fill('Threats, report #' + reportId)
     await message.getByRole('button', { name: 'Suspend', exact: true }).click()
     await page.getByRole('status').getByText('is suspended.').waitFor()
     expect((await failure(troll.listThreads())).status).toBe(401)
@@ -105,7 +173,7 @@ describe('an operator moderates a report in the browser', { timeout: 30_000 }, (
     await page.getByRole('link', { name: 'Reports', exact: true }).click()
     await page.getByText('No open reports.').waitFor()
     await page.getByText('Resolved', { exact: true }).click()
-    await page.getByRole('link', { name: `Report #${report.id}` }).waitFor()
+    await page.getByRole('link', { name: `Report #${reportId}` }).waitFor()
   })
 
   it('shows the API’s refusal in the suspension form, and lifts a suspension', async () => {
