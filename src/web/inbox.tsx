@@ -34,7 +34,7 @@ export function Inbox({ inbox, folder, onFolder, me, openUuid, typing, now }: Pr
         <button type="button" aria-pressed={folder === 'request'} onClick={() => onFolder('request')}>
           Requests
           {requests > 0 && (
-            <span class="folder-count">
+            <span class="unread-badge">
               {requests}
               <span class="visually-hidden"> waiting</span>
             </span>

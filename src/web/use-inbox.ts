@@ -32,7 +32,7 @@ export interface Inbox {
   error: string | null
   /** The caller has read `uuid` here: its badge goes at once, before any event. */
   markSeen(uuid: string): void
-  /** A thread this page made (so accepted), shown before the next reload. */
+  /** A thread this page made or found, shown in its folder before the next reload. */
   upsert(thread: Thread): void
   /** Fetches the lists again: for changes no event reports (a block hides threads). */
   reload(): void
@@ -154,7 +154,9 @@ export function useInbox(client: WebClient, live: Live, openUuid: string | null)
     error,
     markSeen,
     upsert(thread) {
-      update('accepted', (list) => ({ ...list, threads: [thread, ...list.threads.filter((t) => t.uuid !== thread.uuid)] }))
+      // An existing thread (200) keeps its standing: it may be a request, or one the caller declined.
+      if (thread.consent === 'declined') return
+      update(thread.consent, (list) => ({ ...list, threads: [thread, ...list.threads.filter((t) => t.uuid !== thread.uuid)] }))
     },
     reload: () => reloader.current(),
   }
