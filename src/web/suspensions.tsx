@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks'
+import { useRef, useState } from 'preact/hooks'
 import { Address } from './address.js'
 import { fullTime, relativeTime, shortAddress } from './format.js'
 import { SuspendForm } from './moderation-forms.js'
@@ -12,12 +12,15 @@ export function Suspensions({ client, now }: { client: WebClient; now: number })
   const list = usePagedList((page) => client.listSuspensions({ page, page_size: PAGE_SIZE }), [client])
   const [status, setStatus] = useState('')
   const { busy, error, run } = useRequest()
+  const title = useRef<HTMLHeadingElement>(null)
 
   const lift = (address: string) =>
     run(async () => {
       await client.liftSuspension(address)
       setStatus(`Lifted the suspension of ${shortAddress(address)}.`)
       list.reload()
+      // Its row goes; the heading keeps the keyboard's place.
+      title.current?.focus()
     })
 
   return (
@@ -35,7 +38,9 @@ export function Suspensions({ client, now }: { client: WebClient; now: number })
         />
       </section>
       <section aria-labelledby="suspensions-title">
-        <h3 id="suspensions-title">In force</h3>
+        <h3 id="suspensions-title" ref={title} tabIndex={-1}>
+          In force
+        </h3>
         <p class="muted" role="status">
           {status}
         </p>
