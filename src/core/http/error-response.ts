@@ -93,7 +93,10 @@ function validationBody(errors: AjvError[], context: string | undefined): Record
       error.keyword === 'required'
         ? String(error.params.missingProperty)
         : (error.instancePath.split('/')[1] ?? '') || (context === 'body' || !context ? 'non_field_errors' : context)
-    ;(body[field] ??= []).push(validationMessage(error))
+    const messages = (body[field] ??= [])
+    // A choice among literals fails once per choice: one message says it.
+    const message = validationMessage(error)
+    if (!messages.includes(message)) messages.push(message)
   }
   return body
 }
@@ -129,6 +132,8 @@ function validationMessage(error: AjvError): string {
       return params.pattern === NO_NUL ? 'Null characters are not allowed.' : 'Enter a valid value.'
     case 'format':
       return 'Enter a valid value.'
+    case 'const':
+      return 'Not a valid choice.'
     default:
       return 'Invalid value.'
   }

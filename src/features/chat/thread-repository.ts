@@ -284,7 +284,7 @@ export class ThreadRepository {
   }
 
   /**
-   * When `address` opened its `nth` newest thread among those since `since`: once that one
+   * When `address` opened its `nth` newest thread among those after `since`: once that one
    * exists the limit of `nth` is reached, and it says when a place frees up. Undefined below it.
    */
   async nthOpenedSince(address: string, since: string, nth: number): Promise<string | undefined> {
@@ -352,7 +352,7 @@ const nthOpenedSince = prepared((db: Kysely<ChatTables>, address: string, since:
     .selectFrom('threads')
     .select('created_at')
     .where('opened_by', '=', address)
-    .where('created_at', '>=', since)
+    .where('created_at', '>', since)
     .orderBy('created_at', 'desc')
     .limit(1)
     .offset(skip),
