@@ -2,11 +2,16 @@ import type { Attachment } from '../features/attachments/index.js'
 import type { Challenge, Session } from '../features/auth/index.js'
 import type { Block } from '../features/blocks/index.js'
 import type { Message, Thread, ThreadDetail } from '../features/chat/index.js'
+import type { ConsentSettings } from '../features/consent/index.js'
+import type { AuditEntry, Report, Suspension } from '../features/moderation/index.js'
 import type { Shop } from '../features/shops/index.js'
 import type { VfxSigner } from './signer.js'
 
 // The server's own schemas are the one definition of every shape the API answers with.
-export type { Attachment, Block, Challenge, Message, Session, Shop, Thread, ThreadDetail }
+export type { Attachment, AuditEntry, Block, Challenge, ConsentSettings, Message, Report, Session, Shop, Suspension, Thread, ThreadDetail }
+
+/** A thread's standing for the caller (docs/api.md §14): accepted, a message request, or declined. */
+export type Consent = Thread['consent']
 
 export interface Page<T> {
   count: number
@@ -95,7 +100,8 @@ export class VfxChatClient {
 
   // ---- threads ----
 
-  listThreads(query: { page?: number; page_size?: number; shop_id?: number; shop_url?: string; address?: string } = {}) {
+  /** Without `consent`, every thread but the declined ones. */
+  listThreads(query: { page?: number; page_size?: number; shop_id?: number; shop_url?: string; address?: string; consent?: Consent } = {}) {
     return this.request<Page<Thread>>('GET', '/api/chat/', { query })
   }
 
@@ -115,6 +121,16 @@ export class VfxChatClient {
 
   deleteThread(uuid: string) {
     return this.request<void>('DELETE', `/api/chat/${encodeURIComponent(uuid)}/`)
+  }
+
+  /** Accepts a message request (or a declined thread): it joins the caller's chats. Replying accepts too. */
+  acceptThread(uuid: string) {
+    return this.request<ThreadDetail>('POST', `/api/chat/${encodeURIComponent(uuid)}/accept/`)
+  }
+
+  /** Declines a message request: it leaves the caller's list (`consent: 'declined'` still lists it). */
+  declineThread(uuid: string) {
+    return this.request<ThreadDetail>('POST', `/api/chat/${encodeURIComponent(uuid)}/decline/`)
   }
 
   lookup(participants: string[], shopId?: number) {
@@ -195,6 +211,57 @@ export class VfxChatClient {
 
   unblock(address: string) {
     return this.request<void>('DELETE', `/api/blocks/${encodeURIComponent(address)}/`)
+  }
+
+  // ---- message requests ----
+
+  consentSettings() {
+    return this.request<ConsentSettings>('GET', '/api/consent/settings/')
+  }
+
+  updateConsentSettings(body: Partial<ConsentSettings>) {
+    return this.request<ConsentSettings>('PATCH', '/api/consent/settings/', { body })
+  }
+
+  // ---- reports and moderation (operators only, but for `reportThread`) ----
+
+  /** Reports a thread to the operators, with a snapshot of the given messages (or the latest 20). */
+  reportThread(uuid: string, body: { reason: string; message_ids?: number[] }) {
+    return this.request<Report>('POST', `/api/chat/${encodeURIComponent(uuid)}/reports/`, { body })
+  }
+
+  listReports(query: { page?: number; page_size?: number; status?: Report['status'] } = {}) {
+    return this.request<Page<Report>>('GET', '/api/moderation/reports/', { query })
+  }
+
+  getReport(id: number) {
+    return this.request<Report>('GET', `/api/moderation/reports/${id}/`)
+  }
+
+  resolveReport(id: number, resolution: string) {
+    return this.request<Report>('POST', `/api/moderation/reports/${id}/resolve/`, { body: { resolution } })
+  }
+
+  /** Removes a message for everyone: it stays as a tombstone that says moderators removed it. */
+  removeMessage(id: number, reason: string) {
+    return this.request<void>('POST', `/api/moderation/messages/${id}/remove/`, { body: { reason } })
+  }
+
+  /** Ends every session of the address at once; `until` (RFC 3339) or, without it, until lifted. */
+  suspend(body: { address: string; reason: string; until?: string }) {
+    return this.request<Suspension>('POST', '/api/moderation/suspensions/', { body })
+  }
+
+  listSuspensions(query: { page?: number; page_size?: number } = {}) {
+    return this.request<Page<Suspension>>('GET', '/api/moderation/suspensions/', { query })
+  }
+
+  liftSuspension(address: string) {
+    return this.request<void>('DELETE', `/api/moderation/suspensions/${encodeURIComponent(address)}/`)
+  }
+
+  auditLog(query: { page?: number; page_size?: number } = {}) {
+    return this.request<Page<AuditEntry>>('GET', '/api/moderation/audit/', { query })
   }
 
   // ---- shops ----

@@ -1,26 +1,42 @@
 import { useEffect, useMemo, useState } from 'preact/hooks'
 import type { Session } from '../sdk/client.js'
 import { Address } from './address.js'
-import { BlockedAddresses } from './blocked.js'
 import { Conversation } from './conversation.js'
 import { Inbox } from './inbox.js'
 import { Live, type LiveStatus } from './live.js'
+import { Moderation, useOperator, type ModerationRoute } from './moderation.js'
 import { NewChat } from './new-chat.js'
 import { OfflineBanner } from './offline-banner.js'
 import type { PageConfig } from './page-config.js'
+import { Privacy } from './privacy.js'
 import { clearSession, loadSession, WebClient } from './session.js'
 import { SignIn } from './sign-in.js'
 import { useBlocks } from './use-blocks.js'
-import { useInbox } from './use-inbox.js'
+import { FOLDERS, useInbox, type Folder } from './use-inbox.js'
 import { useTyping } from './use-typing.js'
 
-type Route = { view: 'inbox' } | { view: 'new' } | { view: 'blocked' } | { view: 'thread'; uuid: string }
+type Route =
+  | { view: 'inbox' }
+  | { view: 'new' }
+  | { view: 'privacy' }
+  | { view: 'thread'; uuid: string }
+  | { view: 'moderation'; at: ModerationRoute }
 
-/** Hash routes (`#/t/<uuid>`, `#/new`, `#/blocked`) survive a reload without any server-side routing. */
+const FIXED_ROUTES: Record<string, Route> = {
+  '#/new': { view: 'new' },
+  '#/privacy': { view: 'privacy' },
+  '#/moderation': { view: 'moderation', at: { tab: 'reports' } },
+  '#/moderation/suspensions': { view: 'moderation', at: { tab: 'suspensions' } },
+  '#/moderation/audit': { view: 'moderation', at: { tab: 'audit' } },
+}
+
+/** Hash routes (`#/t/<uuid>`, `#/new`, `#/moderation/reports/<id>`…) survive a reload without any server-side routing. */
 function parseRoute(hash: string): Route {
   const thread = /^#\/t\/([0-9a-f-]{36})$/i.exec(hash)
   if (thread) return { view: 'thread', uuid: thread[1]!.toLowerCase() }
-  return hash === '#/new' ? { view: 'new' } : hash === '#/blocked' ? { view: 'blocked' } : { view: 'inbox' }
+  const report = /^#\/moderation\/reports\/([1-9][0-9]{0,9})$/.exec(hash)
+  if (report) return { view: 'moderation', at: { tab: 'report', id: Number(report[1]) } }
+  return FIXED_ROUTES[hash] ?? { view: 'inbox' }
 }
 
 function useRoute(): Route {
@@ -90,8 +106,10 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
   const inbox = useInbox(client, live, openUuid)
   const blocks = useBlocks(client, inbox.reload)
   const typing = useTyping(live)
+  const operator = useOperator(client)
   const now = useNow(30_000)
-  const unread = inbox.threads?.reduce((sum, thread) => sum + thread.unread_count, 0) ?? 0
+  const [folder, setFolder] = useState<Folder>('accepted')
+  const unread = FOLDERS.flatMap((name) => inbox.folders[name].threads ?? []).reduce((sum, thread) => sum + thread.unread_count, 0)
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) VFX Chat` : 'VFX Chat'
   }, [unread])
@@ -113,6 +131,11 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
         <span class="me">
           <span class="me-label">Signed in as</span> <Address address={session.address} />
         </span>
+        {operator && (
+          <a class="button secondary" href="#/moderation" aria-current={route.view === 'moderation' ? 'page' : undefined}>
+            Moderation
+          </a>
+        )}
         <button type="button" class="secondary" onClick={signOut}>
           Sign out
         </button>
@@ -124,17 +147,17 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
             <h1>Chats</h1>
             <a
               class="button secondary"
-              href="#/blocked"
-              title="Blocked addresses"
-              aria-current={route.view === 'blocked' ? 'page' : undefined}
+              href="#/privacy"
+              title="Message requests and blocked addresses"
+              aria-current={route.view === 'privacy' ? 'page' : undefined}
             >
-              Blocked
+              Privacy
             </a>
             <a class="button primary" href="#/new">
               New chat
             </a>
           </div>
-          <Inbox inbox={inbox} me={session.address} openUuid={openUuid} typing={typing} now={now} />
+          <Inbox inbox={inbox} folder={folder} onFolder={setFolder} me={session.address} openUuid={openUuid} typing={typing} now={now} />
         </aside>
         <main class="detail-pane">
           {route.view === 'thread' ? (
@@ -147,9 +170,10 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
               typing={typing.get(route.uuid)}
               onSeen={inbox.markSeen}
               blocks={blocks}
-              onBlocked={() => {
+              onLeft={() => {
                 location.hash = '#/'
               }}
+              onConsentChanged={inbox.reload}
             />
           ) : route.view === 'new' ? (
             <NewChat
@@ -160,8 +184,10 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
                 location.hash = `#/t/${thread.uuid}`
               }}
             />
-          ) : route.view === 'blocked' ? (
-            <BlockedAddresses blocks={blocks} now={now} />
+          ) : route.view === 'privacy' ? (
+            <Privacy client={client} blocks={blocks} now={now} />
+          ) : route.view === 'moderation' && operator ? (
+            <Moderation client={client} route={route.at} now={now} />
           ) : (
             <div class="empty">
               <p class="placeholder">Pick a chat, or start a new one.</p>

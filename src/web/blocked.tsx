@@ -1,29 +1,11 @@
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useRef, useState } from 'preact/hooks'
 import { Address, Avatar } from './address.js'
 import { fullTime, relativeTime, shortAddress } from './format.js'
-import { PaneHeader } from './pane-header.js'
-import { errorText } from './session.js'
+import { Popover } from './popover.js'
 import type { Blocks } from './use-blocks.js'
+import { useRequest } from './use-request.js'
 
-/** One request at a time from a button, and what the server refused, if it did. */
-function useRequest() {
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  const run = async (request: () => Promise<void>) => {
-    setBusy(true)
-    setError(null)
-    try {
-      await request()
-    } catch (caught) {
-      setError(errorText(caught))
-    } finally {
-      setBusy(false)
-    }
-  }
-  return { busy, error, run, clear: () => setError(null) }
-}
-
-/** The addresses the caller blocked, each with a way back. */
+/** The addresses the caller blocked, each with a way back (a part of the privacy page). */
 export function BlockedAddresses({ blocks, now }: { blocks: Blocks; now: number }) {
   const [status, setStatus] = useState('')
   const { busy, error, run } = useRequest()
@@ -33,57 +15,53 @@ export function BlockedAddresses({ blocks, now }: { blocks: Blocks; now: number 
     run(async () => {
       await blocks.unblock(address)
       setStatus(`Unblocked ${shortAddress(address)}.`)
-      // Its row is gone; the heading keeps the keyboard's place in the panel.
+      // Its row is gone; the heading keeps the keyboard's place in the page.
       title.current?.focus()
     })
 
   const { list } = blocks
   return (
-    <section class="blocked" aria-labelledby="blocked-title">
-      <PaneHeader>
-        <h2 id="blocked-title" ref={title} tabIndex={-1}>
-          Blocked addresses
-        </h2>
-      </PaneHeader>
-      <div class="form">
-        <p class="hint">
-          They cannot message you, nor see you type or read. Your chats with them alone stay out of your inbox until you unblock them.
+    <section aria-labelledby="blocked-title">
+      <h3 id="blocked-title" ref={title} tabIndex={-1}>
+        Blocked addresses
+      </h3>
+      <p class="hint">
+        They cannot message you, nor see you type or read. Your chats with them alone stay out of your inbox until you unblock them.
+      </p>
+      {(error ?? blocks.error) && (
+        <p class="error" role="alert">
+          {error ?? blocks.error}
         </p>
-        {(error ?? blocks.error) && (
-          <p class="error" role="alert">
-            {error ?? blocks.error}
-          </p>
-        )}
-        <p class="muted" role="status">
-          {status}
-        </p>
-        {list === null ? (
-          <p class="placeholder">Loading…</p>
-        ) : list.length === 0 ? (
-          <p class="placeholder">You have blocked nobody.</p>
-        ) : (
-          <ul class="block-list">
-            {list.map((block) => (
-              <li key={block.address} class="block-item">
-                <Avatar address={block.address} />
-                <Address address={block.address} />
-                <time class="muted" dateTime={block.created_at} title={fullTime(block.created_at)}>
-                  {relativeTime(block.created_at, now)}
-                </time>
-                <button
-                  type="button"
-                  class="secondary"
-                  aria-label={`Unblock ${block.address}`}
-                  disabled={busy}
-                  onClick={() => void unblock(block.address)}
-                >
-                  Unblock
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
-      </div>
+      )}
+      <p class="muted" role="status">
+        {status}
+      </p>
+      {list === null ? (
+        <p class="placeholder">Loading…</p>
+      ) : list.length === 0 ? (
+        <p class="placeholder">You have blocked nobody.</p>
+      ) : (
+        <ul class="block-list">
+          {list.map((block) => (
+            <li key={block.address} class="block-item">
+              <Avatar address={block.address} />
+              <Address address={block.address} />
+              <time class="muted" dateTime={block.created_at} title={fullTime(block.created_at)}>
+                {relativeTime(block.created_at, now)}
+              </time>
+              <button
+                type="button"
+                class="secondary"
+                aria-label={`Unblock ${block.address}`}
+                disabled={busy}
+                onClick={() => void unblock(block.address)}
+              >
+                Unblock
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
     </section>
   )
 }
@@ -93,19 +71,7 @@ export function BlockedAddresses({ blocks, now }: { blocks: Blocks; now: number 
  * the inbox, which is easy to do by mistake and surprising to undo.
  */
 export function BlockAction({ address, blocks, onBlocked }: { address: string; blocks: Blocks; onBlocked: () => void }) {
-  const [confirming, setConfirming] = useState(false)
   const { busy, error, run, clear } = useRequest()
-  const opener = useRef<HTMLButtonElement>(null)
-  const cancel = useRef<HTMLButtonElement>(null)
-  useEffect(() => {
-    if (confirming) cancel.current?.focus()
-  }, [confirming])
-
-  const close = () => {
-    setConfirming(false)
-    clear()
-    opener.current?.focus()
-  }
   const confirm = () =>
     run(async () => {
       await blocks.block(address)
@@ -113,28 +79,10 @@ export function BlockAction({ address, blocks, onBlocked }: { address: string; b
     })
 
   return (
-    <div class="block-action">
-      <button
-        type="button"
-        class="secondary"
-        ref={opener}
-        aria-expanded={confirming}
-        aria-controls="block-confirm"
-        onClick={() => (confirming ? close() : setConfirming(true))}
-      >
-        Block
-      </button>
-      {confirming && (
-        <div
-          id="block-confirm"
-          class="block-confirm"
-          role="group"
-          aria-labelledby="block-confirm-text"
-          onKeyDown={(event) => {
-            if (event.key === 'Escape') close()
-          }}
-        >
-          <p id="block-confirm-text">
+    <Popover label="Block" id="block-confirm" onClose={clear}>
+      {(close) => (
+        <>
+          <p id="block-confirm-title">
             Block {shortAddress(address)}? They will no longer be able to message you, and this chat leaves your inbox until you unblock
             them.
           </p>
@@ -144,16 +92,16 @@ export function BlockAction({ address, blocks, onBlocked }: { address: string; b
             </p>
           )}
           <div class="actions">
-            <button type="button" class="secondary" ref={cancel} onClick={close}>
+            <button type="button" class="secondary" onClick={close}>
               Cancel
             </button>
             <button type="button" class="danger" disabled={busy} onClick={() => void confirm()}>
               {busy ? 'Blocking…' : 'Yes, block'}
             </button>
           </div>
-        </div>
+        </>
       )}
-    </div>
+    </Popover>
   )
 }
 

@@ -8,7 +8,9 @@ import { Composer } from './composer.js'
 import { clockTime, dayLabel, fullTime, shortAddress } from './format.js'
 import { Icon, type IconName } from './icons.js'
 import { others } from './inbox.js'
+import { RequestBanner } from './message-request.js'
 import { PaneHeader } from './pane-header.js'
+import { ReportAction } from './report-action.js'
 import type { Live } from './live.js'
 import type { PageConfig } from './page-config.js'
 import type { WebClient } from './session.js'
@@ -24,8 +26,10 @@ interface Props {
   typing: readonly string[] | undefined
   onSeen: (uuid: string) => void
   blocks: Blocks
-  /** The caller blocked the other person here: the chat leaves the inbox, so it closes. */
-  onBlocked: () => void
+  /** The caller blocked the other person or declined the request here: the chat leaves the inbox, so it closes. */
+  onLeft: () => void
+  /** The caller accepted or declined the request: it moves between the inbox's folders. */
+  onConsentChanged: () => void
 }
 
 /** Near enough to the bottom to follow new messages rather than keep one's place. */
@@ -37,7 +41,7 @@ function carriesFiles(event: DragEvent): boolean {
 }
 
 /** One thread: header, messages (older on demand), who is typing, and the composer; files dropped on it are attached. */
-export function Conversation({ client, live, uuid, config, typing, onSeen, blocks, onBlocked }: Props) {
+export function Conversation({ client, live, uuid, config, typing, onSeen, blocks, onLeft, onConsentChanged }: Props) {
   const conversation = useConversation(client, live, uuid, onSeen)
   const uploads = useUploads(client, uuid, config.maxAttachmentBytes)
   const [dropping, setDropping] = useState(false)
@@ -72,8 +76,12 @@ export function Conversation({ client, live, uuid, config, typing, onSeen, block
 
   const people = thread ? others(thread, me) : []
   const group = (thread?.participants.length ?? 0) > 2
-  // Blocking is offered for a chat with one other person; in a group it would hide nothing.
-  const blockable = thread?.participants.length === 2 && blocks.list !== null && !blocks.has(people[0]!) ? people[0] : undefined
+  const request = thread !== null && thread.consent !== 'accepted'
+  // The thread says not who opened it; the first to write did, as far as the page can tell.
+  const requester = messages.find((message) => message.sender !== me)?.sender ?? people[0]
+  // Blocking is offered for a chat with one other person (a request's banner offers its own); in a group it would hide nothing.
+  const blockable =
+    !request && thread?.participants.length === 2 && blocks.list !== null && !blocks.has(people[0]!) ? people[0] : undefined
   return (
     <section
       class={`conversation${dropping ? ' dropping' : ''}`}
@@ -107,8 +115,25 @@ export function Conversation({ client, live, uuid, config, typing, onSeen, block
             {thread.shop.name}
           </span>
         )}
-        {blockable && <BlockAction key={blockable} address={blockable} blocks={blocks} onBlocked={onBlocked} />}
+        {thread && <ReportAction client={client} uuid={uuid} />}
+        {blockable && <BlockAction key={blockable} address={blockable} blocks={blocks} onBlocked={onLeft} />}
       </PaneHeader>
+      {request && requester && (
+        <RequestBanner
+          client={client}
+          thread={thread}
+          requester={requester}
+          blocks={blocks}
+          onAccepted={(detail) => {
+            conversation.show(detail)
+            onConsentChanged()
+          }}
+          onLeft={() => {
+            onConsentChanged()
+            onLeft()
+          }}
+        />
+      )}
       {people.filter(blocks.has).map((address) => (
         <BlockedNotice key={address} address={address} group={group} blocks={blocks} />
       ))}
@@ -159,7 +184,7 @@ export function Conversation({ client, live, uuid, config, typing, onSeen, block
         onSend={conversation.send}
         onTyping={() => live.typing(uuid)}
         disabled={!thread}
-        notice={conversation.refused ? 'This conversation is blocked: a participant has blocked you, so your messages are refused.' : null}
+        notice={conversation.refusal}
       />
     </section>
   )

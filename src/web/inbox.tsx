@@ -1,10 +1,12 @@
 import type { Thread } from '../sdk/client.js'
 import { Avatar, CopyButton } from './address.js'
 import { fullTime, relativeTime, shortAddress } from './format.js'
-import type { Inbox as InboxState } from './use-inbox.js'
+import type { Folder, Inbox as InboxState } from './use-inbox.js'
 
 interface Props {
   inbox: InboxState
+  folder: Folder
+  onFolder: (folder: Folder) => void
   me: string
   openUuid: string | null
   typing: ReadonlyMap<string, readonly string[]>
@@ -17,11 +19,28 @@ export function others(thread: Thread, me: string): string[] {
   return rest.length > 0 ? rest : [me]
 }
 
-/** The caller's threads, most recent first, each a link to its conversation. */
-export function Inbox({ inbox, me, openUuid, typing, now }: Props) {
-  const { threads, error } = inbox
+/** The caller's chats or message requests, most recent first, each a link to its conversation. */
+export function Inbox({ inbox, folder, onFolder, me, openUuid, typing, now }: Props) {
+  const { error } = inbox
+  const shown = inbox.folders[folder]
+  const { threads } = shown
+  const requests = inbox.folders.request.count
   return (
-    <nav class="inbox" aria-label="Chats">
+    <nav class="inbox" aria-label={folder === 'request' ? 'Message requests' : 'Chats'}>
+      <div class="folders" role="group" aria-label="Folders">
+        <button type="button" aria-pressed={folder === 'accepted'} onClick={() => onFolder('accepted')}>
+          Chats
+        </button>
+        <button type="button" aria-pressed={folder === 'request'} onClick={() => onFolder('request')}>
+          Requests
+          {requests > 0 && (
+            <span class="unread-badge">
+              {requests}
+              <span class="visually-hidden"> waiting</span>
+            </span>
+          )}
+        </button>
+      </div>
       {error && (
         <p class="error" role="alert">
           {error}
@@ -30,7 +49,7 @@ export function Inbox({ inbox, me, openUuid, typing, now }: Props) {
       {threads === null ? (
         <p class="placeholder">Loading chats…</p>
       ) : threads.length === 0 ? (
-        <p class="placeholder">No chats yet. Start one with “New chat”.</p>
+        <p class="placeholder">{folder === 'request' ? 'No message requests.' : 'No chats yet. Start one with “New chat”.'}</p>
       ) : (
         <ul class="thread-list">
           {threads.map((thread) => (
@@ -38,9 +57,9 @@ export function Inbox({ inbox, me, openUuid, typing, now }: Props) {
           ))}
         </ul>
       )}
-      {inbox.hasMore && (
-        <button type="button" class="secondary wide" onClick={() => void inbox.loadMore()}>
-          Show more chats
+      {shown.hasMore && (
+        <button type="button" class="secondary wide" onClick={() => void shown.loadMore()}>
+          {folder === 'request' ? 'Show more requests' : 'Show more chats'}
         </button>
       )}
     </nav>

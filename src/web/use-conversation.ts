@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { ApiError, type Attachment, type Message, type Thread } from '../sdk/client.js'
+import { ApiError, type Attachment, type Message, type Thread, type ThreadDetail } from '../sdk/client.js'
 import type { Live } from './live.js'
 import { errorText, type WebClient } from './session.js'
 
@@ -26,14 +26,16 @@ export interface Conversation {
   error: string | null
   /** The thread is gone for the caller, or never was (404). */
   missing: boolean
-  /** The last send was refused (403): someone here blocked the caller. */
-  refused: boolean
+  /** Why the last send was refused (403: someone here blocked the caller, or a request's limit), in the server's words. */
+  refusal: string | null
   hasOlder: boolean
   loadingOlder: boolean
   loadOlder(): Promise<void>
   send(content: string, attachments: Attachment[]): void
   retry(clientId: string): void
   discard(clientId: string): void
+  /** The server answered with the thread as it now stands (an accepted request). */
+  show(detail: ThreadDetail): void
 }
 
 /** 128 random bits; getRandomValues works on plain-http pages too, unlike randomUUID. */
@@ -74,11 +76,19 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
   const [pending, setPending] = useState<PendingMessage[]>([])
   const [error, setError] = useState<string | null>(null)
   const [missing, setMissing] = useState(false)
-  const [refused, setRefused] = useState(false)
+  const [refusal, setRefusal] = useState<string | null>(null)
   const [hasOlder, setHasOlder] = useState(false)
   const [loadingOlder, setLoadingOlder] = useState(false)
   const seen = useRef(onSeen)
   seen.current = onSeen
+
+  /** The detail is the truth for the shop, participants, consent and read ticks. */
+  const show = (detail: ThreadDetail): Thread => {
+    const { messages: latest, ...rest } = detail
+    setThread(rest)
+    setMessages((list) => merge(list, latest))
+    return rest
+  }
 
   useEffect(() => {
     let closed = false
@@ -97,15 +107,13 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
         })
       }, READ_DELAY_MS)
     }
-    // The detail is the truth for the shop, participants and read ticks; events say when to look.
+    // Events say when to look again.
     const refresh = async (first: boolean) => {
       try {
         const detail = await client.getThread(uuid)
         if (closed) return
-        const { messages: latest, ...rest } = detail
-        setThread(rest)
-        setMessages((list) => merge(list, latest))
-        if (first) setHasOlder(latest.length >= DETAIL_MESSAGES)
+        const rest = show(detail)
+        if (first) setHasOlder(detail.messages.length >= DETAIL_MESSAGES)
         setError(null)
         if (first || rest.unread_count > 0) markRead()
       } catch (caught) {
@@ -166,10 +174,10 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
       })
       setPending((list) => list.filter((p) => p.client_id !== message.client_id))
       setMessages((list) => merge(list, [sent]))
-      setRefused(false)
+      setRefusal(null)
     } catch (caught) {
-      // The web client never names another sender, so a refused send is a block.
-      if (caught instanceof ApiError && caught.status === 403) setRefused(true)
+      // The web client never names another sender, so a refused send is about the conversation, not this message.
+      if (caught instanceof ApiError && caught.status === 403) setRefusal(errorText(caught))
       setPending((list) => list.map((p) => (p.client_id === message.client_id ? { ...p, failed: errorText(caught) } : p)))
     }
   }
@@ -180,7 +188,7 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
     pending,
     error,
     missing,
-    refused,
+    refusal,
     hasOlder,
     loadingOlder,
     async loadOlder() {
@@ -211,5 +219,6 @@ export function useConversation(client: WebClient, live: Live, uuid: string, onS
     discard(clientId) {
       setPending((list) => list.filter((p) => p.client_id !== clientId))
     },
+    show,
   }
 }

@@ -1,8 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VfxChatClient, type Shop } from '../../src/sdk/client.js'
@@ -11,21 +10,9 @@ import { launchBrowser } from '../helpers/browser.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { ensureWebBuilt } from '../helpers/web-build.js'
 import { failure } from '../helpers/contract.js'
+import { bubbles, person, saveScreenshot, signInWithKey, storedSession, STRICT_CSP, threadItem, type Person } from './pages.js'
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
-const STRICT_CSP =
-  "default-src 'self';script-src 'self';style-src 'self';connect-src 'self';img-src 'self' data:;object-src 'none';base-uri 'none';frame-ancestors 'none'"
 const XSS = '<img src=x onerror=alert(1)>'
-
-/** A signed-in person's page, and what it did that a test must know about. */
-interface Person {
-  context: BrowserContext
-  page: Page
-  dialogs: string[]
-  /** Uncaught exceptions and CSP violations. */
-  problems: string[]
-  requests: string[]
-}
 
 let dir: string
 let server: TestServer
@@ -36,35 +23,6 @@ let ownerSigner: VfxSigner
 let buyerAddress: string
 let shop: Shop
 
-async function person(): Promise<Person> {
-  const context = await browser.newContext({ viewport: { width: 1180, height: 740 }, locale: 'en-US', timezoneId: 'UTC' })
-  const page = await context.newPage()
-  const someone: Person = { context, page, dialogs: [], problems: [], requests: [] }
-  page.on('dialog', (dialog) => {
-    someone.dialogs.push(dialog.message())
-    void dialog.dismiss()
-  })
-  page.on('pageerror', (error) => someone.problems.push(String(error)))
-  page.on('console', (message) => {
-    if (/Content Security Policy/i.test(message.text())) someone.problems.push(message.text())
-  })
-  page.on('request', (request) => someone.requests.push(request.url()))
-  return someone
-}
-
-/** The page's session as the client keeps it. */
-function storedSession(page: Page) {
-  return page.evaluate(() => JSON.parse(sessionStorage.getItem('vfx-chat.session') ?? 'null') as { token: string; address: string } | null)
-}
-
-function threadItem(page: Page, text: string) {
-  return page.locator('.thread-item').filter({ hasText: text })
-}
-
-function bubbles(page: Page) {
-  return page.locator('.message-list .bubble-row')
-}
-
 beforeAll(async () => {
   await ensureWebBuilt()
   dir = mkdtempSync(join(tmpdir(), 'vfx-chat-browser-'))
@@ -72,8 +30,8 @@ beforeAll(async () => {
   browser = await launchBrowser()
   ownerSigner = VfxSigner.generate()
   shop = await (await server.signIn(ownerSigner)).createShop({ name: 'Nebula Prints', url: 'vfx://nebula-prints' })
-  owner = await person()
-  buyer = await person()
+  owner = await person(browser)
+  buyer = await person(browser)
 }, 120_000)
 
 afterAll(async () => {
@@ -229,9 +187,7 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
     expect(await link.getAttribute('href')).toMatch(/^\/api\/attachments\/[^/]+\/\?/)
     await threadItem(owner.page, 'Nebula Prints').locator('.preview').getByText('Photo', { exact: true }).waitFor()
 
-    mkdirSync(SCREENSHOTS, { recursive: true })
-    await owner.page.mouse.move(0, 0)
-    await owner.page.screenshot({ path: join(SCREENSHOTS, 'attachments.png') })
+    await saveScreenshot(owner.page, 'attachments.png')
   })
 
   it('counts characters near the limit and refuses to send over it', async () => {
@@ -260,15 +216,15 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
     await buyer.page.keyboard.press('Enter')
     const refused = buyer.page.locator('.bubble-row.failed').filter({ hasText: 'Still there?' })
     await refused.getByText('Not sent: You cannot message this conversation: a participant has blocked you.').waitFor()
-    await buyer.page.locator('.composer').getByText('This conversation is blocked').waitFor()
+    await buyer.page.locator('.composer-notice').getByText('You cannot message this conversation: a participant has blocked you.').waitFor()
 
-    await page.getByRole('link', { name: 'Blocked', exact: true }).click()
+    await page.getByRole('link', { name: 'Privacy', exact: true }).click()
     await page.getByRole('button', { name: `Unblock ${buyerAddress}` }).click()
     await page.getByText('You have blocked nobody.').waitFor()
     await threadItem(page, 'Nebula Prints').waitFor()
     await refused.getByRole('button', { name: 'Retry' }).click()
     await threadItem(page, 'Nebula Prints').filter({ hasText: 'Still there?' }).waitFor()
-    await buyer.page.locator('.composer').getByText('This conversation is blocked').waitFor({ state: 'detached' })
+    await buyer.page.locator('.composer-notice').getByText('You cannot message this conversation').waitFor({ state: 'detached' })
   })
 
   it('loads older messages by cursor', async () => {
@@ -305,12 +261,10 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
   })
 
   it('saves screenshots of the inbox and a conversation', async () => {
-    mkdirSync(SCREENSHOTS, { recursive: true })
     const { page } = owner
     await threadItem(page, 'Nebula Prints').locator('.thread-link').click()
     await bubbles(page).filter({ hasText: 'Sent while you were away' }).waitFor()
-    await page.mouse.move(0, 0)
-    await page.screenshot({ path: join(SCREENSHOTS, 'conversation.png') })
+    await saveScreenshot(page, 'conversation.png')
 
     const stranger = await server.signIn()
     await stranger.createThread({ participants: [stranger.address, ownerSigner.address], initial_message: 'Do you ship to Lisbon?' })
@@ -319,12 +273,9 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
 
     const phone = await browser.newContext({ viewport: { width: 360, height: 720 }, locale: 'en-US', timezoneId: 'UTC' })
     const small = await phone.newPage()
-    await small.goto(`${server.url}/`)
-    await small.getByLabel('Private key').fill(ownerSigner.privateKeyHex)
-    await small.getByRole('button', { name: 'Sign in' }).click()
+    await signInWithKey(small, server.url, ownerSigner.privateKeyHex)
     await threadItem(small, 'Nebula Prints').waitFor()
-    await small.mouse.move(0, 0)
-    await small.screenshot({ path: join(SCREENSHOTS, 'inbox.png') })
+    await saveScreenshot(small, 'inbox.png')
     // Nothing wider than the screen.
     expect(await small.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
     await phone.close()
@@ -342,10 +293,7 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
   it('returns to sign-in, saying why, when the token is revoked elsewhere', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
-    await page.goto(`${server.url}/`)
-    await page.getByLabel('Private key').fill(ownerSigner.privateKeyHex)
-    await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.getByRole('heading', { name: 'Chats' }).waitFor()
+    await signInWithKey(page, server.url, ownerSigner.privateKeyHex)
     const { token } = (await storedSession(page))!
     await new VfxChatClient(server.url, token).signOut()
     await page.getByText('Your session has ended. Sign in again.').waitFor()
