@@ -52,11 +52,11 @@ import {
   Suspension,
   type ModerationTables,
 } from './features/moderation/index.js'
-import { Shop, ShopRepository, shopRoutes, ShopService, type ShopTables } from './features/shops/index.js'
+import { Shop, shopMigrations, ShopRepository, shopRoutes, ShopService, type ShopTables } from './features/shops/index.js'
 import { streamRoutes } from './features/streams/index.js'
 
 /** Every feature's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations]
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations]
 
 /** All the service's tables, for tools and tests that look at the database as a whole. */
 export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables

@@ -1,3 +1,4 @@
+import type { AccountExport } from '../features/account/index.js'
 import type { Attachment } from '../features/attachments/index.js'
 import type { Challenge, Session } from '../features/auth/index.js'
 import type { Block } from '../features/blocks/index.js'
@@ -96,6 +97,13 @@ export class VfxChatClient {
     await this.request<void>('DELETE', '/api/auth/token/')
     this.token = null
     this.address = null
+  }
+
+  // ---- your data ----
+
+  /** Everything the service holds of the caller, as one document (docs/api.md §13). */
+  exportAccount() {
+    return this.request<AccountExport>('GET', '/api/me/export/')
   }
 
   // ---- threads ----

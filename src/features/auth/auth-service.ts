@@ -42,12 +42,14 @@ export class AuthService {
   async challenge(address: string): Promise<Challenge> {
     this.#checkAddress(address)
     const expiresAt = timestamp(this.#options.clock, CHALLENGE_TTL_SECONDS * 1000)
+    // One line without "/": a VFX wallet signs it at GET /api/V1/CreateSignature/{message}/{address},
+    // where it must travel as one URL path segment.
     const message = [
       'Sign in to VFX Chat',
       `Address: ${address}`,
       `Nonce: ${bytesToHex(randomBytes(16))}`,
       `Expires: ${expiresAt}`,
-    ].join('\n')
+    ].join(' | ')
     await this.#repository.saveChallenge(secretHash(message), address, expiresAt)
     return { address, message, expires_at: expiresAt }
   }

@@ -14,7 +14,7 @@ export class ShopRepository {
     this.#db = db.withTables<ShopTables>()
   }
 
-  async create(shop: Omit<Shop, 'id'> & { slug: string }): Promise<Shop> {
+  async create(shop: Omit<Shop, 'id'> & { slug: string; dec_shop_id?: string }): Promise<Shop> {
     try {
       const { id } = await this.#db.insertInto('shops').values(shop).returning('id').executeTakeFirstOrThrow()
       return { id, name: shop.name, url: shop.url, owner_address: shop.owner_address, created_at: shop.created_at }
@@ -42,7 +42,12 @@ export class ShopRepository {
     return { count: Number(count), shops }
   }
 
-  async update(id: number, changes: { name?: string; url?: string; slug?: string }): Promise<void> {
+  /** The shop imported from the DecShop list with this UniqueId. */
+  async findByDecShopId(decShopId: string): Promise<Shop | undefined> {
+    return this.#db.selectFrom('shops').select(SHOP_COLUMNS).where('dec_shop_id', '=', decShopId).executeTakeFirst()
+  }
+
+  async update(id: number, changes: { name?: string; url?: string; slug?: string; owner_address?: string }): Promise<void> {
     if (Object.keys(changes).length === 0) return
     try {
       await this.#db.updateTable('shops').set(changes).where('id', '=', id).execute()

@@ -4,6 +4,15 @@ import type { ShopRepository } from './shop-repository.js'
 import { checkShopName, parseShopUrl } from './shop-rules.js'
 import type { Shop } from './shop-schemas.js'
 
+/** One shop of the VFX network's DecShop list, as an operator imports it. */
+export interface DecShop {
+  id: string
+  name: string
+  url: string
+  owner: string
+  offline: boolean
+}
+
 /** Shops (docs/api.md §6): a public directory; only a shop's owner may change or delete it. */
 export class ShopService {
   readonly #repository: ShopRepository
@@ -51,6 +60,24 @@ export class ShopService {
 
   async #owned(caller: string, id: number): Promise<void> {
     if ((await this.get(id)).owner_address !== caller) throw new Forbidden('Only the shop owner may change it.')
+  }
+
+  /**
+   * Creates or updates the shop a DecShop list entry describes, keyed by its UniqueId, so a
+   * second import of the same list changes nothing. Skips an offline shop.
+   */
+  async importDecShop(entry: DecShop): Promise<'created' | 'updated' | 'skipped'> {
+    if (entry.offline) return 'skipped'
+    const name = checkShopName(entry.name)
+    const { url, slug } = parseShopUrl(entry.url)
+    const existing = await this.#repository.findByDecShopId(entry.id)
+    if (!existing) {
+      await this.#repository.create({ name, url, slug, owner_address: entry.owner, created_at: timestamp(this.#clock), dec_shop_id: entry.id })
+      return 'created'
+    }
+    if (existing.name === name && existing.url === url && existing.owner_address === entry.owner) return 'skipped'
+    await this.#repository.update(existing.id, { name, url, slug, owner_address: entry.owner })
+    return 'updated'
   }
 
   /** The shops `owner` owns: what an export lists and an erasure closes. */

@@ -13,4 +13,6 @@ export interface ShopTable {
   slug: string
   owner_address: string
   created_at: string
+  /** The shop's UniqueId in the VFX network's DecShop list, for shops imported from it. */
+  dec_shop_id: Generated<string | null>
 }
