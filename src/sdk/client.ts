@@ -106,6 +106,13 @@ export class VfxChatClient {
     return this.request<AccountExport>('GET', '/api/me/export/')
   }
 
+  /** Erases the caller's account; `confirm` must be the caller's own address (docs/api.md §13). */
+  async eraseAccount(confirm: string): Promise<void> {
+    await this.request<void>('DELETE', '/api/me/', { body: { confirm } })
+    this.token = null
+    this.address = null
+  }
+
   // ---- threads ----
 
   /** Without `consent`, every thread but the declined ones. */
@@ -164,6 +171,16 @@ export class VfxChatClient {
       body,
     })
     return { message, created: status === 201 }
+  }
+
+  /** Edits the caller's own message for everyone, within MESSAGE_EDIT_WINDOW (docs/api.md §4). */
+  editMessage(uuid: string, id: number, content: string) {
+    return this.request<Message>('PATCH', `/api/chat/${encodeURIComponent(uuid)}/message/${id}/`, { body: { content } })
+  }
+
+  /** Deletes the caller's own message for everyone: it stays as a tombstone. */
+  async deleteMessage(uuid: string, id: number): Promise<void> {
+    await this.request<void>('DELETE', `/api/chat/${encodeURIComponent(uuid)}/message/${id}/`)
   }
 
   /**

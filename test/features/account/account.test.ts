@@ -86,6 +86,15 @@ forEachEngine((engine) => {
   })
 
   describe('DELETE /api/me/', () => {
+    it('is what the SDK’s exportAccount and eraseAccount call', async () => {
+      const alice = await server.signIn()
+      expect(await alice.exportAccount()).toMatchObject({ address: alice.address, threads: [], messages_sent: 0 })
+      const token = alice.token
+      await alice.eraseAccount(alice.address)
+      expect(alice.token).toBeNull()
+      expect((await raw(server, 'GET', '/api/chat/', { token })).status).toBe(401)
+    })
+
     it("refuses a confirm that is not an address with 400 on confirm, and someone else's address with 403; erases nothing", async () => {
       const [alice, bob] = await Promise.all([server.signIn(), server.signIn()])
       const { thread } = await alice.createThread({ participants: [alice.address, bob.address], initial_message: 'keep me' })

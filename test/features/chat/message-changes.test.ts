@@ -33,6 +33,13 @@ forEachEngine((engine) => {
     raw(server, 'DELETE', `/api/chat/${thread}/message/${id}/`, { token: client.token })
 
   describe('PATCH /api/chat/{uuid}/message/{id}/', () => {
+    it('is what the SDK’s editMessage and deleteMessage call', async () => {
+      const { message } = await buyer.sendMessage(uuid, { content: 'typo' })
+      expect(await buyer.editMessage(uuid, message.id, 'fixed')).toMatchObject({ id: message.id, content: 'fixed', edited_at: expect.stringMatching(TIME) })
+      await buyer.deleteMessage(uuid, message.id)
+      expect((await seller.getThread(uuid)).messages.find((m) => m.id === message.id)).toMatchObject({ content: '', deleted_by: 'sender' })
+    })
+
     it('edits the sender’s message: everyone sees it edited, live and in every view, and its old words are kept', async () => {
       const stream = await openSse(server.url, { token: seller.token! })
       const { message } = await buyer.sendMessage(uuid, { content: 'Is it 40 VFX?' })
