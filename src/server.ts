@@ -94,11 +94,21 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const { db, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
   const { auth, shops, chat, changes, attachments, blocks, threads, moderation, account } = await buildFeatures(config, { db, orderMessages, bus, clock })
-  const streams = new StreamHub(bus)
+  const streams = new StreamHub(
+    bus,
+    { highWater: () => chat.lastMessageId(), between: (afterId, upTo, limit) => chat.messageEventsBetween(afterId, upTo, limit) },
+    { onError: (error) => app.log.warn({ err: error }, 'reading missed messages from the database failed') },
+  )
   const app = await buildApp(config, {
     authenticator: (token) => auth.authenticate(token),
     streams,
-    ready: () => threads.ping(),
+    readiness: async () => {
+      if (!bus.connected) return 'Event bus unreachable.'
+      return threads.ping().then(
+        () => null,
+        () => 'Database unreachable.',
+      )
+    },
     features: [
       { routes: authRoutes(auth) },
       { routes: shopRoutes(shops), schemas: [Shop] },
@@ -132,6 +142,10 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   })
   app.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close')
+  })
+  bus.onConnection((connected) => {
+    if (connected) app.log.info('event bus connected again: streams catch up from the database')
+    else app.log.warn('event bus disconnected: streams follow the database until it is back')
   })
   app.addHook('onClose', async () => {
     clearInterval(housekeeping)

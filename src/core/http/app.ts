@@ -30,8 +30,8 @@ export interface AppParts {
   /** Checks bearer tokens for every route that needs a signed-in caller. */
   authenticator: Authenticator
   streams: StreamHub
-  /** Resolves when the database answers; backs /readyz. */
-  ready: () => Promise<void>
+  /** Null when the node can serve, else what it lacks (the database, the event bus); backs /readyz. */
+  readiness: () => Promise<string | null>
   features: readonly FeatureRoutes[]
 }
 
@@ -102,7 +102,7 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
 
   for (const feature of parts.features) await app.register(feature.routes)
-  await app.register(serviceRoutes(parts.ready, metrics))
+  await app.register(serviceRoutes(parts.readiness, metrics))
   await app.register(webClient)
   registerFallbacks(app, routes)
   return app

@@ -232,6 +232,28 @@ export class ChatService {
     return this.#viewsOf(await this.#messages.messagesAfter(caller, afterId, limit), caller)
   }
 
+  /**
+   * The message events of ids in (`afterId`, `upTo`], as their sends published them: for a
+   * stream hub whose bus lost them (`MessageLog` in core/realtime).
+   */
+  async messageEventsBetween(afterId: number, upTo: number, limit: number): Promise<Array<{ id: number; item: ChatEvent }>> {
+    const messages = await this.#messages.messagesBetween(afterId, upTo, limit)
+    const [participants, attachments] = await Promise.all([
+      this.#threads.participants([...new Set(messages.map((m) => m.thread_id))]),
+      this.#attachments.ofMessages(messages.map((m) => m.id)),
+    ])
+    return messages.map((message) => {
+      const current = participants.get(message.thread_id) ?? []
+      const view = toMessage(message, markersOf(current), attachments.get(message.id) ?? [])
+      return { id: message.id, item: { type: 'message', recipients: current.map((p) => p.address), data: view } }
+    })
+  }
+
+  /** The commit-safe high-water mark of message ids (MessageRepository.highWater). */
+  lastMessageId(): Promise<number> {
+    return this.#messages.highWater()
+  }
+
   /** Relays a typing notice to the other participants; never stored, and past the limit dropped. */
   async typing(caller: string, uuid: string): Promise<void> {
     if (this.#typingLimiter.take(caller, this.#options.clock.now()) > 0) return

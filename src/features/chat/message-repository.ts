@@ -227,6 +227,28 @@ export class MessageRepository {
     return [...received, ...sent].sort((a, b) => a.id - b.id).slice(0, limit)
   }
 
+  /**
+   * The highest message id committed. Message ids commit in id order (`orderMessages`), so
+   * every lower id is committed already or never will be: a commit-safe high-water mark.
+   */
+  async highWater(): Promise<number> {
+    const row = await this.#db.selectFrom('messages').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst()
+    return Number(row?.id ?? 0)
+  }
+
+  /** Messages with ids in (`afterId`, `upTo`], in whatever thread, oldest first. */
+  async messagesBetween(afterId: number, upTo: number, limit: number): Promise<MessageRecord[]> {
+    return this.#db
+      .selectFrom('messages as m')
+      .innerJoin('threads as t', 't.id', 'm.thread_id')
+      .select(JOINED_MESSAGE_COLUMNS)
+      .where('m.id', '>', afterId)
+      .where('m.id', '<=', upTo)
+      .orderBy('m.id')
+      .limit(limit)
+      .execute()
+  }
+
   /** The thread's messages among `ids`, oldest first; ids of other threads or of nothing are left out. */
   async messagesById(thread: { id: number; uuid: string }, ids: readonly number[]): Promise<MessageRecord[]> {
     if (ids.length === 0) return []
