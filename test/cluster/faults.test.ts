@@ -26,7 +26,7 @@ let proxy: TcpProxy
 let nodeA: NodeProcess
 let nodeB: NodeProcess
 let nginx: Nginx
-let cleanups: Array<() => unknown> = []
+const cleanups: Array<() => unknown> = []
 
 beforeAll(async () => {
   const database = await postgresSchema()

@@ -7,7 +7,9 @@ export interface PrivateRedis {
   readonly url: string
   /** Kills the server (SIGKILL: what it held is gone) and starts it again on the same port. */
   restart(downMs?: number): Promise<void>
+  /** Kills the server; `start()` brings it back, empty, on the same port. */
   stop(): Promise<void>
+  start(): Promise<void>
 }
 
 /**
@@ -26,6 +28,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       child = await launch(port)
     },
     stop: () => kill(child),
+    async start() {
+      child = await launch(port)
+    },
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { EventBus } from '../../core/bus/event-bus.js'
 import { timestamp, type Clock } from '../../core/clock.js'
 import { Forbidden, Invalid, NotFound, RateLimited } from '../../core/errors.js'
-import { TokenBuckets } from '../../core/token-bucket.js'
+import type { RateLimiter } from '../../core/limits/token-buckets.js'
 import { isValidAddress, type Network } from '../../core/vfx/address.js'
 import type { Attachment, AttachmentService } from '../attachments/index.js'
 import type { BlockService } from '../blocks/index.js'
@@ -18,7 +18,9 @@ export interface ChatServiceOptions {
   network: Network
   maxMessageLength: number
   /** Per-address send limiter; null when sends are unlimited. */
-  sendLimiter: TokenBuckets | null
+  sendLimiter: RateLimiter | null
+  /** Per-address typing limiter: past it, typing notices are dropped. */
+  typingLimiter: RateLimiter
   clock: Clock
 }
 
@@ -55,8 +57,7 @@ export interface ThreadPatch {
 
 const DETAIL_MESSAGES = 100
 /** Typing notices per second per address, and their burst: more carry no news, only load. */
-const TYPING_PER_SECOND = 1
-const TYPING_BURST = 3
+export const TYPING_LIMIT = { rate: 1, burst: 3 }
 
 /**
  * The chat rules of docs/api.md §3–§4 over the repositories: who may see and change a
@@ -71,7 +72,6 @@ export class ChatService {
   readonly #blocks: BlockService
   readonly #bus: EventBus
   readonly #options: ChatServiceOptions
-  readonly #typingLimiter = new TokenBuckets(TYPING_PER_SECOND, TYPING_BURST)
 
   constructor(parts: ChatParts, options: ChatServiceOptions) {
     this.#threads = parts.threads
@@ -100,7 +100,7 @@ export class ChatService {
     await this.#blocks.checkReachable(caller, participants)
     if (body.initial_message !== undefined) {
       checkContent(body.initial_message, this.#options.maxMessageLength, 'initial_message')
-      this.#takeSendToken(caller)
+      await this.#takeSendToken(caller)
     }
 
     const key = threadKey(participants, shopId)
@@ -203,7 +203,7 @@ export class ChatService {
     const attachments = body.attachments ?? []
     checkContent(body.content, this.#options.maxMessageLength, 'content', attachments.length > 0)
     this.#attachments.checkIds(attachments)
-    this.#takeSendToken(caller)
+    await this.#takeSendToken(caller)
     return this.#append(thread, caller, body.content, body.client_id ?? null, attachments)
   }
 
@@ -256,7 +256,7 @@ export class ChatService {
 
   /** Relays a typing notice to the other participants; never stored, and past the limit dropped. */
   async typing(caller: string, uuid: string): Promise<void> {
-    if (this.#typingLimiter.take(caller, this.#options.clock.now()) > 0) return
+    if ((await this.#options.typingLimiter.take(caller, this.#options.clock.now())) > 0) return
     const thread = await this.#visibleThread(caller, uuid)
     const others = (await this.#participantsOf(thread)).map((p) => p.address).filter((a) => a !== caller)
     const recipients = await this.#blocks.withoutBlocks(caller, others)
@@ -277,7 +277,7 @@ export class ChatService {
   /** Forgets limiter state of addresses that have been quiet, so memory follows active ones. */
   sweepLimiters(nowMs: number): void {
     this.#options.sendLimiter?.sweep(nowMs)
-    this.#typingLimiter.sweep(nowMs)
+    this.#options.typingLimiter.sweep(nowMs)
   }
 
   async #append(thread: ThreadRecord, sender: string, content: string, clientId: string | null, attachmentIds: string[] = []) {
@@ -383,8 +383,8 @@ export class ChatService {
     this.#bus.publish(event)
   }
 
-  #takeSendToken(caller: string): void {
-    const wait = this.#options.sendLimiter?.take(caller, this.#options.clock.now()) ?? 0
+  async #takeSendToken(caller: string): Promise<void> {
+    const wait = (await this.#options.sendLimiter?.take(caller, this.#options.clock.now())) ?? 0
     if (wait > 0) throw new RateLimited(Math.ceil(wait))
   }
 }
