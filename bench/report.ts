@@ -1,5 +1,6 @@
 import type { StreamingResult } from './attachments.js'
 import type { Checkpoint, Cost } from './breakdown.js'
+import type { ClusterFigures } from './cluster.js'
 import type { FanoutResult } from './fanout.js'
 import type { LoadResult } from './load.js'
 import type { Machine } from './machine.js'
@@ -51,6 +52,8 @@ export interface Report {
   checkpoint: Checkpoint | null
   verifyMicros: number
   attachments: AttachmentFigures
+  /** Several nodes on PostgreSQL and Redis; null when left out of the run. */
+  cluster: ClusterFigures | null
 }
 
 // The targets of issue 5, each a ratio measured in the same run.
@@ -411,6 +414,65 @@ SQL); verifying signatures with OpenSSL (\`node:crypto\`) instead of @noble/curv
 sign-in's CPU (about 0.7 ms instead of 1.3 ms) but moves a security check to a second
 implementation with its own edge cases. None of them moves a share of the ceiling by more
 than a few points.
+${report.cluster ? `\n${clusterSection(report.cluster)}` : ''}`
+}
+
+const CLUSTER_START = '<!-- cluster: npm run bench -- --only=cluster rewrites from here -->'
+const CLUSTER_END = '<!-- cluster end -->'
+
+/** Puts `figures` in place of the several-nodes section of `markdown` (or after it). */
+export function withClusterSection(markdown: string, figures: ClusterFigures): string {
+  const start = markdown.indexOf(CLUSTER_START)
+  const end = markdown.indexOf(CLUSTER_END)
+  if (start < 0 || end < 0) return `${markdown.trimEnd()}\n\n${clusterSection(figures)}`
+  return markdown.slice(0, start) + clusterSection(figures).trimEnd() + markdown.slice(end + CLUSTER_END.length)
+}
+
+/** What the figures say about the message-ordering lock. */
+function clusterVerdict(ratio: number, held: number): string {
+  const scaling = `Two nodes send ${number(ratio, 2)}× what one node does.`
+  if (held >= 0.8) {
+    return `${scaling} The ordering lock is held ${percent(held)} of the time: sends commit one at a time
+through it, so it, not the nodes, sets the cluster's send rate (about 1 / the hold time of one
+send's transaction, its commit included).`
+  }
+  return `${scaling} The ordering lock is held ${percent(held)} of the time: it is not what limits the
+sends here; the cores the nodes, PostgreSQL, Redis, nginx and the load generator share are.`
+}
+
+/** Several nodes on PostgreSQL and Redis: one node against two behind nginx, in one run. */
+export function clusterSection({ ceiling, setups }: ClusterFigures): string {
+  const ms = (value: number) => number(value, 1)
+  const rows = setups.map((setup) => [
+    setup.name,
+    `${number(setup.send.rps)} (${percent(setup.send.rps / ceiling.rps)})`,
+    ms(setup.send.p99),
+    `${number(setup.read.rps)} (${percent(setup.read.rps / ceiling.rps)})`,
+    ms(setup.read.p99),
+    percent(setup.lock.held),
+    number(setup.lock.waiting, 2),
+    number(setup.lock.waitMs, 2),
+    `${ms(setup.sameNode.p50)} / ${ms(setup.sameNode.p99)}`,
+    setup.otherNode ? `${ms(setup.otherNode.p50)} / ${ms(setup.otherNode.p99)}` : '–',
+  ])
+  const [one, two] = setups
+  const ratio = one && two ? two.send.rps / one.send.rps : Number.NaN
+  return `${CLUSTER_START}
+## Several nodes (PostgreSQL, Redis, nginx)
+
+\`npm run bench -- --only=cluster\` rewrites this section alone. Each setup runs on a fresh
+PostgreSQL schema with Redis (all on this machine, ${number(ceiling.rps)} req/s ceiling in the same
+run): sends and reads by 50 connections over 50 signed-in callers, while \`pg_locks\` is sampled
+every 5 ms for the advisory lock that orders message commits. Publish→deliver: 40 messages
+sent one at a time on the first node, timed from the POST to their event on 10 SSE streams
+of the first node (same node) and of the second (across nodes, through Redis).
+
+| setup | send req/s (share of ceiling) | send p99 ms | read req/s | read p99 ms | lock held | waiting for it | wait per send ms | deliver same node p50 / p99 ms | across nodes p50 / p99 ms |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+${rows.map((row) => `| ${row.join(' | ')} |`).join('\n')}
+
+${clusterVerdict(ratio, one?.lock.held ?? Number.NaN)}
+${CLUSTER_END}
 `
 }
 

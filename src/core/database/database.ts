@@ -26,7 +26,7 @@ export interface OpenDatabase {
 }
 
 /** Any fixed number: the advisory lock that orders message commits on PostgreSQL. */
-const MESSAGE_ORDER_LOCK = 0x76667863
+export const MESSAGE_ORDER_LOCK = 0x76667863
 
 /**
  * Opens the database named by a DATABASE_URL (`sqlite:<path>`, `sqlite::memory:` or
