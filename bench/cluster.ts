@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { MESSAGE_ORDER_LOCK } from '../src/core/database/database.js'
+import { MESSAGE_CLAIM_CLASS } from '../src/core/database/database.js'
 import { VfxChatClient } from '../src/sdk/client.js'
 import { startNginx, type Nginx } from '../test/helpers/nginx.js'
 import { postgresSchema } from '../test/helpers/postgres.js'
@@ -12,11 +12,11 @@ import { startChild, type ChildServer } from './processes.js'
 import { requestScenarios, type Target } from './scenarios.js'
 import { signInAll, type BenchUser } from './users.js'
 
-/** How busy the message-ordering advisory lock was while sends ran. */
+/** The message writers PostgreSQL had in flight while sends ran (sampled from pg_locks). */
 export interface LockFigures {
-  /** Share of samples in which a transaction held the lock. */
-  held: number
-  /** Mean transactions waiting for it at a sample. */
+  /** Mean sends between their id's claim and their commit, at a sample. */
+  inFlight: number
+  /** Mean message writers waiting for an advisory lock at a sample. */
   waiting: number
   /** Mean wait per send (Little's law: waiting / sends per second), in ms. */
   waitMs: number
@@ -108,7 +108,7 @@ async function measureSetup(
     const send = await load({ url, requests: scenarios.send, ...timing, cpuMicros: cpu })
     const lockSamples = await sampler.stop()
     const lock = { ...lockSamples, waitMs: (lockSamples.waiting / send.rps) * 1000 }
-    log(`  send: ${Math.round(send.rps)} req/s, p99 ${send.p99.toFixed(1)} ms; lock held ${(lock.held * 100).toFixed(0)} %, ${lock.waiting.toFixed(2)} waiting, ${lock.waitMs.toFixed(2)} ms wait per send`)
+    log(`  send: ${Math.round(send.rps)} req/s, p99 ${send.p99.toFixed(1)} ms; ${lock.inFlight.toFixed(2)} sends in flight, ${lock.waiting.toFixed(2)} waiting, ${lock.waitMs.toFixed(2)} ms wait per send`)
     const read = await load({ url, requests: scenarios.read, ...timing, cpuMicros: cpu })
     log(`  read: ${Math.round(read.rps)} req/s, p99 ${read.p99.toFixed(1)} ms`)
 
@@ -153,23 +153,23 @@ async function deliveryLatency(sendUrl: string, streamUrl: string, sender: Targe
   return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }
 }
 
-/** Polls pg_locks for the ordering lock every few milliseconds until `stop()`. */
+/** Polls pg_locks for the message writers' advisory locks every few milliseconds until `stop()`. */
 function sampleLock(url: string) {
   const client = new pg.Client({ connectionString: url })
   let stopped = false
   let samples = 0
-  let held = 0
+  let inFlight = 0
   let waiting = 0
   const running = (async () => {
     await client.connect()
     while (!stopped) {
-      const { rows } = await client.query<{ held: string; waiting: string }>(
-        `select count(*) filter (where granted) as held, count(*) filter (where not granted) as waiting
-           from pg_locks where locktype = 'advisory' and classid = 0 and objid = $1`,
-        [MESSAGE_ORDER_LOCK],
+      const { rows } = await client.query<{ claims: string; waiting: string }>(
+        `select count(*) filter (where granted and classid = $1) as claims, count(*) filter (where not granted) as waiting
+           from pg_locks where locktype = 'advisory'`,
+        [MESSAGE_CLAIM_CLASS],
       )
       samples++
-      held += Number(rows[0]!.held)
+      inFlight += Number(rows[0]!.claims)
       waiting += Number(rows[0]!.waiting)
       await sleep(5)
     }
@@ -179,7 +179,7 @@ function sampleLock(url: string) {
     async stop() {
       stopped = true
       await running
-      return { held: held / samples, waiting: waiting / samples, samples }
+      return { inFlight: inFlight / samples, waiting: waiting / samples, samples }
     },
   }
 }

@@ -29,7 +29,8 @@ export interface MessageLog<T> {
  *
  * ```ts
  * const order = new MessageOrder((event) => route(event), log)
- * order.push(7, seven) // out at once, or once 5 and 6 came (from the bus or the database)
+ * await order.catchUp() // learns where the settled ids end
+ * order.push(7, seven)  // out at once, or once 5 and 6 came (from the bus or the database)
  * ```
  */
 export class MessageOrder<T> {
@@ -53,13 +54,8 @@ export class MessageOrder<T> {
 
   push(id: number, item: T): void {
     if (this.#closed) return
-    // The first id seen: nothing before it to wait for.
-    if (this.#next === undefined) {
-      this.#next = id + 1
-      return this.#emit(item)
-    }
     // Delivered already (from the database), or decided never to exist.
-    if (id < this.#next) return
+    if (this.#next !== undefined && id < this.#next) return
     this.#waiting.set(id, item)
     this.#drain()
     if (this.#waiting.size > 0) this.#timer ??= setTimeout(() => void this.catchUp(), this.#windowMs)
@@ -101,11 +97,9 @@ export class MessageOrder<T> {
     try {
       const upTo = await this.#log.highWater()
       if (this.#closed) return
-      if (this.#next === undefined) {
-        // Nothing seen yet: start from what exists now.
-        this.#next = upTo + 1
-        return
-      }
+      // The first catch-up starts after what exists now: a stream opened since resumes from
+      // the database for what came before.
+      this.#next ??= upTo + 1
       while (this.#next <= upTo) {
         const page = await this.#log.between(this.#next - 1, upTo, CATCH_UP_PAGE)
         if (this.#closed) return
@@ -127,6 +121,8 @@ export class MessageOrder<T> {
   }
 
   #drain(): void {
+    // Until the first catch-up says where the settled ids end, nothing can go out in order.
+    if (this.#next === undefined) return
     for (let item = this.#waiting.get(this.#next!); item !== undefined; item = this.#waiting.get(this.#next!)) {
       this.#waiting.delete(this.#next!)
       this.#next!++

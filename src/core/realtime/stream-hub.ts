@@ -53,6 +53,7 @@ export class StreamHub {
       if (this.#byAddress.size > 0) void this.#order.catchUp()
     }, CATCH_UP_INTERVAL_MS)
     this.#catchUp.unref()
+    void this.#order.catchUp()
   }
 
   /** Reads the database for messages whose event has not come (tests, and the bus coming back). */

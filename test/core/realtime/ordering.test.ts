@@ -8,11 +8,43 @@ import { messagesOf, openSse } from '../../features/streams/clients.js'
 describe('MessageOrder', () => {
   afterEach(() => vi.useRealTimers())
 
-  it('passes events on in id order, whatever order they come in', () => {
+  it('passes events on in id order, whatever order they come in', async () => {
     const out: number[] = []
     const order = new MessageOrder<number>((id) => out.push(id), new MemoryMessageLog())
-    for (const id of [10, 12, 13, 11, 15, 14]) order.push(id, id)
-    expect(out).toEqual([10, 11, 12, 13, 14, 15])
+    await order.catchUp()
+    for (const id of [1, 3, 4, 2, 6, 5]) order.push(id, id)
+    expect(out).toEqual([1, 2, 3, 4, 5, 6])
+    order.clear()
+  })
+
+  it('sends nothing before it knows where the settled ids end, then starts after them', async () => {
+    const log = new MemoryMessageLog<number>()
+    for (const id of [1, 2, 3]) log.commit(id, id)
+    const out: number[] = []
+    const order = new MessageOrder<number>((id) => out.push(id), log)
+    order.push(4, 4)
+    expect(out).toEqual([])
+    await order.catchUp()
+    expect(out).toEqual([4])
+    order.clear()
+  })
+
+  it('holds a later id while a lower one is still in flight, and sends both once it commits', async () => {
+    vi.useFakeTimers()
+    const log = new MemoryMessageLog<number>()
+    const out: number[] = []
+    const order = new MessageOrder<number>((id) => out.push(id), log, { windowMs: 250 })
+    await order.catchUp()
+    // 1 is claimed by a transaction still open: the high-water mark stays below it.
+    log.inFlight.add(1)
+    log.commit(2, 2)
+    order.push(2, 2)
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(out).toEqual([])
+    log.inFlight.delete(1)
+    log.commit(1, 1)
+    await vi.advanceTimersByTimeAsync(250)
+    expect(out).toEqual([1, 2])
     order.clear()
   })
 
@@ -21,6 +53,7 @@ describe('MessageOrder', () => {
     const log = new MemoryMessageLog<number>()
     const out: number[] = []
     const order = new MessageOrder<number>((id) => out.push(id), log, { windowMs: 250 })
+    await order.catchUp()
     // 2 committed but its event never came (its node died); 3 rolled back; 5 committed and published.
     for (const id of [1, 2, 4, 5]) log.commit(id, id)
     order.push(1, 1)
@@ -44,6 +77,7 @@ describe('MessageOrder', () => {
     const out: number[] = []
     const errors: unknown[] = []
     const order = new MessageOrder<number>((id) => out.push(id), log, { windowMs: 250, onError: (e) => errors.push(e) })
+    await order.catchUp()
     for (const id of [1, 2, 3]) log.commit(id, id)
     order.push(1, 1)
     order.push(3, 3)
@@ -61,6 +95,7 @@ describe('MessageOrder', () => {
     const log = new MemoryMessageLog<number>()
     const out: number[] = []
     const order = new MessageOrder<number>((id) => out.push(id), log)
+    await order.catchUp()
     log.commit(1, 1)
     order.push(1, 1)
     for (let id = 2; id <= 450; id++) if (id % 7 !== 0) log.commit(id, id)
