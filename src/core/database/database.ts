@@ -124,11 +124,13 @@ class ClaimedMessageIds implements MessageOrdering {
   }
 
   async claimId<DB>(trx: Transaction<DB>): Promise<number> {
-    await sql`select pg_advisory_xact_lock_shared(${MESSAGE_WRITERS_LOCK})`.execute(trx)
-    // offset 0 keeps the subquery whole: nextval runs once, then its lock.
+    // One statement, innermost first (offset 0 keeps each subquery whole): WRITERS, then the
+    // id, then its claim, so a reader sees a writer between its two locks for microseconds only.
     const { rows } = await sql<{ id: string }>`
       select id, pg_advisory_xact_lock((${MESSAGE_CLAIM_CLASS}::bigint << 32) | id)
-        from (select nextval(pg_get_serial_sequence('messages', 'id')) as id offset 0) as next`.execute(trx)
+        from (select nextval(pg_get_serial_sequence('messages', 'id')) as id
+                from (select pg_advisory_xact_lock_shared(${MESSAGE_WRITERS_LOCK}) offset 0) as writer
+              offset 0) as next`.execute(trx)
     return Number(rows[0]!.id)
   }
 
