@@ -87,6 +87,7 @@ export class RedisLimits {
   readonly #slots: SharedStreamSlots[] = []
   #log: LimitsLog
   #shared = true
+  #closed = false
 
   private constructor(redis: LimitsRedis, prefix: string, log: LimitsLog) {
     this.#redis = redis
@@ -156,6 +157,7 @@ export class RedisLimits {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
     clearInterval(this.#alive)
     this.#redis.disconnect()
   }
@@ -175,7 +177,7 @@ export class RedisLimits {
   }
 
   #fellBack(): void {
-    if (!this.#shared) return
+    if (!this.#shared || this.#closed) return
     this.#shared = false
     this.#log.warn('limits are counted by this node alone: Redis is unreachable')
   }
