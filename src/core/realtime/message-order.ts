@@ -38,6 +38,7 @@ export class MessageOrder<T> {
   readonly #log: MessageLog<T>
   readonly #windowMs: number
   readonly #onError: (error: unknown) => void
+  readonly #listened: () => boolean
   readonly #waiting = new Map<number, T>()
   #next: number | undefined
   #timer: NodeJS.Timeout | undefined
@@ -45,11 +46,20 @@ export class MessageOrder<T> {
   #again = false
   #closed = false
 
-  constructor(emit: (item: T) => void, log: MessageLog<T>, options: { windowMs?: number; onError?: (error: unknown) => void } = {}) {
+  /**
+   * `listened` says whether anyone takes the items now: while no one does, a catch-up moves
+   * past the settled ids without reading them (whoever comes later replays from the database).
+   */
+  constructor(
+    emit: (item: T) => void,
+    log: MessageLog<T>,
+    options: { windowMs?: number; onError?: (error: unknown) => void; listened?: () => boolean } = {},
+  ) {
     this.#emit = emit
     this.#log = log
     this.#windowMs = options.windowMs ?? REORDER_WINDOW_MS
     this.#onError = options.onError ?? (() => {})
+    this.#listened = options.listened ?? (() => true)
   }
 
   push(id: number, item: T): void {
@@ -100,6 +110,7 @@ export class MessageOrder<T> {
       // The first catch-up starts after what exists now: a stream opened since resumes from
       // the database for what came before.
       this.#next ??= upTo + 1
+      if (!this.#listened()) this.#next = Math.max(this.#next, upTo + 1)
       while (this.#next <= upTo) {
         const page = await this.#log.between(this.#next - 1, upTo, CATCH_UP_PAGE)
         if (this.#closed) return

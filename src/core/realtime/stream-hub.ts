@@ -40,7 +40,7 @@ export class StreamHub {
 
   constructor(bus: EventBus, messages: MessageLog<BusEvent>, options: { onError?: (error: unknown) => void } = {}) {
     this.#bus = bus
-    this.#order = new MessageOrder((event) => this.#fanOut(event), messages, options)
+    this.#order = new MessageOrder((event) => this.#fanOut(event), messages, { ...options, listened: () => this.#byAddress.size > 0 })
     const unsubscribe = bus.subscribe((event) => this.#route(event))
     const unwatch = bus.onConnection((connected) => {
       if (connected) void this.#order.catchUp()

@@ -91,6 +91,28 @@ describe('MessageOrder', () => {
     order.clear()
   })
 
+  it('moves past settled ids without reading them while no one listens', async () => {
+    vi.useFakeTimers()
+    const log = new MemoryMessageLog<number>()
+    const between = vi.spyOn(log, 'between')
+    const out: number[] = []
+    let listening = false
+    const order = new MessageOrder<number>((id) => out.push(id), log, { windowMs: 250, listened: () => listening })
+    await order.catchUp()
+    for (const id of [1, 2, 3]) log.commit(id, id)
+    order.push(3, 3)
+    await vi.advanceTimersByTimeAsync(250)
+    expect(between).not.toHaveBeenCalled()
+    expect(out).toEqual([])
+    listening = true
+    log.commit(4, 4)
+    log.commit(5, 5)
+    order.push(5, 5)
+    await vi.advanceTimersByTimeAsync(250)
+    expect(out).toEqual([4, 5])
+    order.clear()
+  })
+
   it('catches up on demand with messages no event announced (a bus outage), in pages, in order', async () => {
     const log = new MemoryMessageLog<number>()
     const out: number[] = []
