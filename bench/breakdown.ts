@@ -5,8 +5,9 @@ import { verifySignature } from '../src/core/vfx/signature.js'
 import { InProcessBus } from '../src/core/bus/in-process-bus.js'
 import { systemClock } from '../src/core/clock.js'
 import { loadConfig } from '../src/core/config.js'
-import { buildFeatures } from '../src/server.js'
+import { buildFeatures, openLimits } from '../src/server.js'
 import { CachingSqliteDialect } from '../src/core/database/sqlite-driver.js'
+import { SINGLE_WRITER } from '../src/core/database/database.js'
 import type { BenchUser } from './users.js'
 
 /** Where a request's server time goes, measured in the bench process without HTTP. */
@@ -61,7 +62,7 @@ export async function measureCosts(
   })
   // The server's own wiring, without HTTP: the costs measured are the service's as it runs.
   const config = loadConfig({ DATABASE_URL: `sqlite:${path}`, RATE_LIMIT_SEND: '0' })
-  const { auth, chat } = await buildFeatures(config, { db, orderMessages: async () => {}, bus: new InProcessBus(), clock: systemClock })
+  const { auth, chat } = await buildFeatures(config, { db, orderMessages: SINGLE_WRITER, bus: new InProcessBus(), clock: systemClock, limits: await openLimits(config) })
   const { message } = await auth.challenge(user.address)
   const { token } = await auth.issueToken(user.address, message, user.sign(message))
   const signedIn = async () => (await auth.authenticate(token)).address

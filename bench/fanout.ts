@@ -72,7 +72,7 @@ export async function fanout(
     const sender = tokens[0]!
     for (let i = 0; i < messages; i++) {
       const sentAt = performance.now()
-      const id = await send(server.url, sender, thread, `Fan-out ${i + 1}: the auction closes in an hour`)
+      const id = await sendMessage(server.url, sender, thread, `Fan-out ${i + 1}: the auction closes in an hour`)
       const times = received.get(id) ?? []
       received.set(id, times)
       const deadline = sentAt + DELIVERY_WAIT_MS
@@ -89,7 +89,8 @@ export async function fanout(
   }
 }
 
-async function send(url: string, token: string, thread: string, content: string): Promise<number> {
+/** Sends one message and answers its id. */
+export async function sendMessage(url: string, token: string, thread: string, content: string): Promise<number> {
   const response = await fetch(`${url}/api/chat/${thread}/message/`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -99,7 +100,8 @@ async function send(url: string, token: string, thread: string, content: string)
   return ((await response.json()) as { id: number }).id
 }
 
-function openSse(url: string, token: string, onMessage: OnMessage): Promise<Stream> {
+/** An SSE stream that reports the id of each message event it receives. */
+export function openSse(url: string, token: string, onMessage: OnMessage): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}/api/chat/stream/`, { agent: false, headers: { authorization: `Bearer ${token}` } })
     req.once('error', reject)

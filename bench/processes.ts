@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { openSync, readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort } from '../test/helpers/ports.js'
 
 export const ROOT = join(import.meta.dirname, '..')
 
@@ -70,15 +70,6 @@ async function waitUntilUp(url: string, child: ChildProcess, logFile: string): P
 
 function tail(file: string): string {
   return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n')
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (typeof address !== 'object' || address === null) throw new Error('no free port')
-  return address.port
 }
 
 function vmRss(pid: number): number {

@@ -1,14 +1,15 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makePhoto, opaqueFile, streamingUploads, upload } from './attachments.js'
 import { measureCosts, measureVerify } from './breakdown.js'
+import { measureCluster } from './cluster.js'
 import { fanout, type FanoutResult, type StreamKind } from './fanout.js'
 import { CONNECTIONS, load, type LoadResult } from './load.js'
 import { describeMachine } from './machine.js'
 import { ROOT, startChild, type ChildServer } from './processes.js'
 import { summarizeProfiles } from './profile.js'
-import { attachmentTables, benchmarksMarkdown, READS, requestTable, type Ceiling, type Measured, type Report } from './report.js'
+import { attachmentTables, benchmarksMarkdown, READS, requestTable, withClusterSection, type Ceiling, type Measured, type Report } from './report.js'
 import { downloadScenario, requestScenarios, uploadScenario, type Target } from './scenarios.js'
 import { seed, type Dataset, type Seeded } from './seed.js'
 import { makeUsers, signInAll, type BenchUser, type Tokens } from './users.js'
@@ -32,7 +33,8 @@ interface Plan {
 }
 
 const quick = process.argv.includes('--quick')
-// --only=read,send: just these scenarios (for profiling one path); BENCHMARKS.md is left alone.
+// --only=read,send: just these scenarios (for profiling one path); BENCHMARKS.md is left alone,
+// except --only=cluster, which rewrites its own section of it.
 const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',')
 const wanted = (name: string) => only === undefined || only.includes(name)
 // --profile: the service runs under --cpu-prof; its hottest functions are printed at the end.
@@ -163,6 +165,7 @@ const report: Report = {
   checkpoint: null,
   verifyMicros: Number.NaN,
   attachments: { photoBytes: Number.NaN, thumbnailBytes: Number.NaN, uploadConnections: UPLOAD_CONNECTIONS, uploadSeconds: PLAN.uploadSeconds, upload: null, thumbnail: null, streaming: null },
+  cluster: null,
 }
 const started = Date.now()
 const servers: ChildServer[] = []
@@ -291,6 +294,13 @@ try {
     )
     report.attachments.streaming = result
   }
+
+  if (wanted('cluster')) {
+    const ceiling = await startChild({ entry: 'bench/ceiling-server.ts', env: {}, logFile: join(dir, 'cluster-ceiling.log') })
+    servers.push(ceiling)
+    report.cluster = await measureCluster(dir, users, ceiling, { seconds: PLAN.seconds, warmupSeconds: PLAN.warmupSeconds }, log)
+    await servers.pop()!.stop()
+  }
 } finally {
   for (const server of servers) await server.stop()
   rmSync(dir, { recursive: true, force: true })
@@ -300,5 +310,9 @@ process.stdout.write(`\n${requestTable(report)}\n\n${attachmentTables(report)}\n
 if (only === undefined) {
   writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksMarkdown(report))
   log(`\nBENCHMARKS.md written (${((Date.now() - started) / 1000).toFixed(0)} s).`)
+} else if (only.length === 1 && report.cluster) {
+  const file = join(ROOT, 'BENCHMARKS.md')
+  writeFileSync(file, withClusterSection(readFileSync(file, 'utf8'), report.cluster))
+  log('\nBENCHMARKS.md: the several-nodes section rewritten.')
 }
 if (profileDir) log(`\nCPU profiles in ${profileDir}\n${summarizeProfiles(profileDir)}`)

@@ -11,7 +11,10 @@ import { openDatabase, type MessageOrdering } from './core/database/database.js'
 import type { Migrations } from './core/database/migrations.js'
 import { buildApp } from './core/http/app.js'
 import { StreamHub } from './core/realtime/stream-hub.js'
-import { TokenBuckets } from './core/token-bucket.js'
+import { RedisLimits } from './core/limits/redis-limits.js'
+import { LocalStreamSlots, type StreamSlots } from './core/limits/stream-slots.js'
+import { TokenBuckets, type RateLimiter } from './core/limits/token-buckets.js'
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import { AccountExport, accountRoutes, AccountService } from './features/account/index.js'
 import {
   Attachment,
@@ -38,6 +41,7 @@ import {
   ThreadDetail,
   ThreadRepository,
   threadRoutes,
+  TYPING_LIMIT,
   type ChatTables,
 } from './features/chat/index.js'
 import { ConsentRepository, consentMigrations, consentRoutes, ConsentService, ConsentSettings, type ConsentTables } from './features/consent/index.js'
@@ -94,12 +98,29 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const clock = parts.clock ?? systemClock
   const { db, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
-  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account } = await buildFeatures(config, { db, orderMessages, bus, clock })
-  const streams = new StreamHub(bus)
+  const limits = await openLimits(config)
+  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account } = await buildFeatures(config, {
+    db,
+    orderMessages,
+    bus,
+    clock,
+    limits,
+  })
+  const streams = new StreamHub(
+    bus,
+    { highWater: () => chat.lastMessageId(), between: (afterId, upTo, limit) => chat.messageEventsBetween(afterId, upTo, limit) },
+    { onError: (error) => app.log.warn({ err: error }, 'reading missed messages from the database failed') },
+  )
   const app = await buildApp(config, {
     authenticator: (token) => auth.authenticate(token),
     streams,
-    ready: () => threads.ping(),
+    readiness: async () => {
+      if (!bus.connected) return 'Event bus unreachable.'
+      return threads.ping().then(
+        () => null,
+        () => 'Database unreachable.',
+      )
+    },
     features: [
       { routes: authRoutes(auth) },
       { routes: shopRoutes(shops), schemas: [Shop] },
@@ -112,7 +133,14 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       { routes: consentRoutes(consent), schemas: [ConsentSettings] },
       { routes: accountRoutes(account), schemas: [AccountExport] },
     ],
+    streamSlots: limits.streams,
+    rateLimitStore: limits.signIn,
+    gauges: [
+      { name: 'vfx_chat_event_bus_up', help: '1 while events from the other nodes reach this one.', value: () => Number(bus.connected) },
+      { name: 'vfx_chat_limits_shared', help: '1 while limits are counted once for the cluster (Redis); 0 when counted by this node alone.', value: () => Number(limits.shared()) },
+    ],
   })
+  limits.logTo(app.log)
 
   const housekeeping = setInterval(() => {
     chat.sweepLimiters(clock.now())
@@ -135,10 +163,15 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   app.addHook('onSend', async (_request, reply) => {
     if (draining) reply.header('connection', 'close')
   })
+  bus.onConnection((connected) => {
+    if (connected) app.log.info('event bus connected again: streams catch up from the database')
+    else app.log.warn('event bus disconnected: streams follow the database until it is back')
+  })
   app.addHook('onClose', async () => {
     clearInterval(housekeeping)
     clearInterval(collection)
     await bus.close()
+    await limits.close()
     await db.destroy()
   })
 
@@ -158,19 +191,57 @@ async function openBlobStore(config: Config, db: Kysely<object>): Promise<BlobSt
   return store
 }
 
-/** What every feature runs on: the open database, the event bus, the clock. */
+/** What every feature runs on: the open database, the event bus, the clock, the limits. */
 export interface Foundation {
   db: Kysely<object>
   orderMessages: MessageOrdering
   bus: EventBus
   clock: Clock
+  limits: Limits
+}
+
+/** A node's limits: counted in its own process, or once for the cluster in Redis (REDIS_URL). */
+export interface Limits {
+  send: RateLimiter | null
+  typing: RateLimiter
+  streams: StreamSlots
+  /** @fastify/rate-limit's store for the sign-in limit; absent: this process's own. */
+  signIn?: FastifyRateLimitStoreCtor
+  /** Whether limits are counted once for the cluster right now. */
+  shared(): boolean
+  logTo(log: { warn(message: string): void; info(message: string): void }): void
+  close(): Promise<void>
+}
+
+export async function openLimits(config: Config): Promise<Limits> {
+  const sendRate = config.rateLimitSend > 0 ? ([config.rateLimitSend, config.rateLimitSendBurst] as const) : null
+  if (!config.redisUrl) {
+    return {
+      send: sendRate && new TokenBuckets(...sendRate),
+      typing: new TokenBuckets(TYPING_LIMIT.rate, TYPING_LIMIT.burst),
+      streams: new LocalStreamSlots(config),
+      shared: () => false,
+      logTo: () => {},
+      close: async () => {},
+    }
+  }
+  const shared = await RedisLimits.connect(config.redisUrl, config.redisChannel, console)
+  return {
+    send: sendRate && shared.tokenBuckets('send', ...sendRate),
+    typing: shared.tokenBuckets('typing', TYPING_LIMIT.rate, TYPING_LIMIT.burst),
+    streams: shared.streamSlots(config),
+    signIn: shared.rateLimitStore(),
+    shared: () => shared.shared,
+    logTo: (log) => (shared.log = log),
+    close: () => shared.close(),
+  }
 }
 
 /**
  * Each feature's repository and service, wired to its neighbours; startServer puts routes on
  * them, and the benchmark calls them without HTTP.
  */
-export async function buildFeatures(config: Config, { db, orderMessages, bus, clock }: Foundation) {
+export async function buildFeatures(config: Config, { db, orderMessages, bus, clock, limits }: Foundation) {
   const threads = new ThreadRepository(db)
   const messages = new MessageRepository(db, orderMessages)
   const blobs = await openBlobStore(config, db)
@@ -210,7 +281,8 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
     {
       network: config.network,
       maxMessageLength: config.maxMessageLength,
-      sendLimiter: config.rateLimitSend > 0 ? new TokenBuckets(config.rateLimitSend, config.rateLimitSendBurst) : null,
+      sendLimiter: limits.send,
+      typingLimiter: limits.typing,
       unansweredThreadsPerHour: config.unansweredThreadsPerHour,
       unansweredThreadsPerDay: config.unansweredThreadsPerDay,
       clock,

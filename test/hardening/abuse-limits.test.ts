@@ -2,7 +2,7 @@ import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../src/core/config.js'
 import { RateLimited } from '../../src/core/errors.js'
-import { StreamSlots } from '../../src/core/realtime/stream-slots.js'
+import { LocalStreamSlots } from '../../src/core/limits/stream-slots.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
 import { startTestServer, type TestServer } from '../helpers/server.js'
 import { openSse, openWs, pause } from '../features/streams/clients.js'
@@ -145,7 +145,7 @@ describe('open stream caps (MAX_STREAMS_PER_ADDRESS, MAX_STREAMS_PER_IP)', () =>
   const bob = 'RAjtW2uDSEDW9mPVkKp2K2AAu4uJD9Zrn7'
 
   it('refuses the stream over an address cap with RateLimited, and lets another address in', () => {
-    const slots = new StreamSlots({ maxStreamsPerAddress: 2, maxStreamsPerIp: 10 })
+    const slots = new LocalStreamSlots({ maxStreamsPerAddress: 2, maxStreamsPerIp: 10 })
     slots.acquire(alice, '10.0.0.1')
     slots.acquire(alice, '10.0.0.2')
     expect(() => slots.acquire(alice, '10.0.0.3')).toThrow(RateLimited)
@@ -153,7 +153,7 @@ describe('open stream caps (MAX_STREAMS_PER_ADDRESS, MAX_STREAMS_PER_IP)', () =>
   })
 
   it('refuses the stream over an IP cap whatever the address', () => {
-    const slots = new StreamSlots({ maxStreamsPerAddress: 10, maxStreamsPerIp: 2 })
+    const slots = new LocalStreamSlots({ maxStreamsPerAddress: 10, maxStreamsPerIp: 2 })
     slots.acquire(alice, '10.0.0.1')
     slots.acquire(bob, '10.0.0.1')
     expect(() => slots.acquire('RsomeoneElse', '10.0.0.1')).toThrow(RateLimited)
@@ -212,7 +212,7 @@ describe('open stream caps (MAX_STREAMS_PER_ADDRESS, MAX_STREAMS_PER_IP)', () =>
   })
 
   it('frees a slot when its stream closes, once however often release is called', () => {
-    const slots = new StreamSlots({ maxStreamsPerAddress: 1, maxStreamsPerIp: 10 })
+    const slots = new LocalStreamSlots({ maxStreamsPerAddress: 1, maxStreamsPerIp: 10 })
     const release = slots.acquire(alice, '10.0.0.1')
     release()
     release()

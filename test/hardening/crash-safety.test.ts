@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { ApiError, VfxChatClient } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
 import { openSse, openWs, pause } from '../features/streams/clients.js'
-import { serversOnFreshFolder } from './child-server.js'
+import { serversOnFreshFolder } from '../helpers/child-server.js'
 
 const SENDERS = 6
 const KILLS = 3

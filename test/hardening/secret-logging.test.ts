@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { VfxChatClient } from '../../src/sdk/client.js'
 import { VfxSigner } from '../../src/sdk/signer.js'
 import { messagesOf, openSse, openWs } from '../features/streams/clients.js'
-import { spawnServer, type ChildServer } from './child-server.js'
+import { spawnServer, type ChildServer } from '../helpers/child-server.js'
 import { exchangeRaw } from './raw-socket.js'
 
 let folder: string

@@ -10,15 +10,17 @@ export interface TestCluster {
 }
 
 /**
- * Two identical nodes on one PostgreSQL schema, sharing events over one Redis channel: what
- * a larger deployment runs. Each call gets its own schema and channel.
+ * Two identical nodes on one PostgreSQL schema, sharing events over one Redis channel (and
+ * its keys: the shared limits): what a larger deployment runs. Each call gets its own schema
+ * and channel; `env` adds settings (limits, another REDIS_URL).
  */
-export async function startCluster(): Promise<TestCluster> {
+export async function startCluster(env: Record<string, string> = {}): Promise<TestCluster> {
   const database = await postgresSchema()
-  const env = {
+  env = {
     DATABASE_URL: database.url,
     REDIS_URL: 'redis://127.0.0.1:6379',
     REDIS_CHANNEL: `vfx-chat-test:${randomBytes(6).toString('hex')}`,
+    ...env,
   }
   const nodeA = await startTestServer(env)
   const nodeB = await startTestServer(env)

@@ -43,5 +43,9 @@ export type BusListener = (event: BusEvent) => void
 export interface EventBus {
   publish(event: BusEvent): void
   subscribe(listener: BusListener): () => void
+  /** Whether events from other nodes reach this one now; an in-process bus always does. */
+  readonly connected: boolean
+  /** Calls `listener` each time the link to the other nodes drops (false) or comes back (true). */
+  onConnection(listener: (connected: boolean) => void): () => void
   close(): Promise<void>
 }

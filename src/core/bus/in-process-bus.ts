@@ -13,6 +13,12 @@ export class InProcessBus implements EventBus {
     return () => this.#listeners.delete(listener)
   }
 
+  readonly connected = true
+
+  onConnection(): () => void {
+    return () => {}
+  }
+
   async close(): Promise<void> {
     this.#listeners.clear()
   }

@@ -1,5 +1,5 @@
 import cors from '@fastify/cors'
-import rateLimit from '@fastify/rate-limit'
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import websocket from '@fastify/websocket'
@@ -8,11 +8,12 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifySer
 import type { Config } from '../config.js'
 import { RateLimited } from '../errors.js'
 import type { TSchema } from '@sinclair/typebox'
+import type { StreamSlots } from '../limits/stream-slots.js'
 import type { StreamHub } from '../realtime/stream-hub.js'
 import { authenticateWith, type Authenticator } from './authenticate.js'
 import './decorations.js'
 import { errorHandler, registerFallbacks } from './error-response.js'
-import { installMetrics } from './metrics.js'
+import { installMetrics, type GaugeSource } from './metrics.js'
 import { RequestLog } from './request-log.js'
 import { coreSchemas } from './schemas.js'
 import { DOCS_CSP, registerSecurity, serverOptions } from './security.js'
@@ -30,9 +31,15 @@ export interface AppParts {
   /** Checks bearer tokens for every route that needs a signed-in caller. */
   authenticator: Authenticator
   streams: StreamHub
-  /** Resolves when the database answers; backs /readyz. */
-  ready: () => Promise<void>
+  /** Null when the node can serve, else what it lacks (the database, the event bus); backs /readyz. */
+  readiness: () => Promise<string | null>
   features: readonly FeatureRoutes[]
+  /** Open streams per address and IP: this process's, or the cluster's (RedisLimits). */
+  streamSlots: StreamSlots
+  /** Where the sign-in limit counts: the cluster's store (RedisLimits), or this process when absent. */
+  rateLimitStore?: FastifyRateLimitStoreCtor
+  /** Gauges /metrics shows besides the request histogram: whether the bus and the shared limits are up. */
+  gauges?: readonly GaugeSource[]
 }
 
 export const BODY_LIMIT = 64 * 1024
@@ -77,8 +84,8 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
     routes.set(route.url, methods)
   })
 
-  const metrics = installMetrics(app)
-  await registerSecurity(app)
+  const metrics = installMetrics(app, parts.gauges)
+  await registerSecurity(app, parts.streamSlots)
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: [...config.corsOrigins],
@@ -89,6 +96,7 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
   }
   await app.register(rateLimit, {
     global: false,
+    store: parts.rateLimitStore,
     errorResponseBuilder: (_request, context) => new RateLimited(Math.max(1, Math.ceil(context.ttl / 1000))),
   })
   await app.register(swagger, {
@@ -102,7 +110,7 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
 
   for (const feature of parts.features) await app.register(feature.routes)
-  await app.register(serviceRoutes(parts.ready, metrics))
+  await app.register(serviceRoutes(parts.readiness, metrics))
   await app.register(webClient)
   registerFallbacks(app, routes)
   return app

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import type { StreamHub } from '../realtime/stream-hub.js'
-import type { StreamSlots } from '../realtime/stream-slots.js'
+import type { StreamSlots } from '../limits/stream-slots.js'
 import type { Authenticator } from './authenticate.js'
 
 declare module 'fastify' {

@@ -1,10 +1,27 @@
 import type { FastifyInstance } from 'fastify'
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
-/** Process metrics plus one request histogram, for `GET /metrics`. Call on the root instance. */
-export function installMetrics(app: FastifyInstance): Registry {
+/** A gauge read when /metrics is scraped. */
+export interface GaugeSource {
+  name: string
+  help: string
+  value: () => number
+}
+
+/** Process metrics, one request histogram and `gauges`, for `GET /metrics`. Call on the root instance. */
+export function installMetrics(app: FastifyInstance, gauges: readonly GaugeSource[] = []): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  for (const { name, help, value } of gauges) {
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value())
+      },
+    })
+  }
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP request duration by method, route pattern and status.',

@@ -3,7 +3,7 @@ import helmet from 'helmet'
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Config } from '../config.js'
-import { StreamSlots } from '../realtime/stream-slots.js'
+import type { StreamSlots } from '../limits/stream-slots.js'
 
 /** The web client loads only its own files: no inline script, no foreign origin, no framing. */
 export const CSP = [
@@ -52,7 +52,7 @@ const STREAM_ROUTES = new Set(['/api/chat/stream/', '/api/chat/ws/'])
  * Security headers on every answer (helmet), no caching of private API answers, no unwanted
  * body read, and a cap on the streams each address and IP hold open.
  */
-export async function registerSecurity(app: FastifyInstance): Promise<void> {
+export async function registerSecurity(app: FastifyInstance, slots: StreamSlots): Promise<void> {
   const headers = helmetHeaders(CSP)
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(headers)
@@ -63,13 +63,15 @@ export async function registerSecurity(app: FastifyInstance): Promise<void> {
   app.addHook('onSend', async (request, reply) => {
     if (!request.raw.complete) reply.header('connection', 'close')
   })
-  const slots = new StreamSlots(app.config)
   app.decorate('streamSlots', slots)
   // After the route's own sign-in; a WebSocket that signs in by frame adds its address then.
   app.addHook('preHandler', async (request, reply) => {
     if (!STREAM_ROUTES.has(request.routeOptions.url ?? '')) return
-    const release = slots.acquire((request.caller as string | undefined) ?? null, request.ip)
-    ;(request.ws ? request.raw.socket : reply.raw).once('close', release)
+    const release = await slots.acquire((request.caller as string | undefined) ?? null, request.ip)
+    const connection = request.ws ? request.raw.socket : reply.raw
+    // Counting in Redis takes a moment: the client may have gone meanwhile.
+    if (connection.destroyed) release()
+    else connection.once('close', release)
   })
 }
 

@@ -1,6 +1,6 @@
 import { isMessageEvent, isRevokedEvent, REVOKED_EVENT, type BusEvent, type EventBus } from '../bus/event-bus.js'
 import { secretHash } from '../secret-hash.js'
-import { MessageOrder } from './message-order.js'
+import { MessageOrder, type MessageLog } from './message-order.js'
 import { StreamEvent } from './stream-event.js'
 
 /** Why a stream ends: the server's reasons; `closed` is the peer going away. */
@@ -15,13 +15,18 @@ export interface Subscriber {
   end(reason: EndReason): void
 }
 
+/** How often a node with subscribers asks the database for messages whose event never came. */
+export const CATCH_UP_INTERVAL_MS = 1000
+
 /**
  * The one bus listener of a process: routes each event to the subscribers of its recipients
  * (O(recipients), whatever the number of connections), message events in id order, and ends
- * the streams of a signed-out token on every node.
+ * the streams of a signed-out token on every node. Message events the bus lost (a node killed
+ * between commit and publish, a bus outage) come from `messages`, the database: after a gap,
+ * every CATCH_UP_INTERVAL_MS while anyone listens, and as soon as the bus is back.
  *
  * ```ts
- * const hub = new StreamHub(bus)
+ * const hub = new StreamHub(bus, messages)
  * const remove = hub.add(connection)
  * ```
  */
@@ -29,12 +34,31 @@ export class StreamHub {
   readonly #bus: EventBus
   readonly #byAddress = new Map<string, Set<Subscriber>>()
   readonly #unsubscribe: () => void
-  readonly #order = new MessageOrder<BusEvent>((event) => this.#fanOut(event))
+  readonly #order: MessageOrder<BusEvent>
+  readonly #catchUp: NodeJS.Timeout
   #closed = false
 
-  constructor(bus: EventBus) {
+  constructor(bus: EventBus, messages: MessageLog<BusEvent>, options: { onError?: (error: unknown) => void } = {}) {
     this.#bus = bus
-    this.#unsubscribe = bus.subscribe((event) => this.#route(event))
+    this.#order = new MessageOrder((event) => this.#fanOut(event), messages, { ...options, listened: () => this.#byAddress.size > 0 })
+    const unsubscribe = bus.subscribe((event) => this.#route(event))
+    const unwatch = bus.onConnection((connected) => {
+      if (connected) void this.#order.catchUp()
+    })
+    this.#unsubscribe = () => {
+      unsubscribe()
+      unwatch()
+    }
+    this.#catchUp = setInterval(() => {
+      if (this.#byAddress.size > 0) void this.#order.catchUp()
+    }, CATCH_UP_INTERVAL_MS)
+    this.#catchUp.unref()
+    void this.#order.catchUp()
+  }
+
+  /** Reads the database for messages whose event has not come (tests, and the bus coming back). */
+  catchUp(): Promise<void> {
+    return this.#order.catchUp()
   }
 
   /** Subscribers currently connected, for metrics and tests. */
@@ -67,6 +91,7 @@ export class StreamHub {
   /** Ends every stream and stops listening: the server is shutting down. */
   close(): void {
     this.#closed = true
+    clearInterval(this.#catchUp)
     this.#unsubscribe()
     this.#order.clear()
     for (const subscribers of [...this.#byAddress.values()]) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { EventBus } from '../../core/bus/event-bus.js'
 import { timestamp, type Clock } from '../../core/clock.js'
 import { Forbidden, Invalid, NotFound, RateLimited } from '../../core/errors.js'
-import { TokenBuckets } from '../../core/token-bucket.js'
+import type { RateLimiter } from '../../core/limits/token-buckets.js'
 import { isValidAddress, type Network } from '../../core/vfx/address.js'
 import type { Attachment, AttachmentService } from '../attachments/index.js'
 import type { BlockService } from '../blocks/index.js'
@@ -19,7 +19,9 @@ export interface ChatServiceOptions {
   network: Network
   maxMessageLength: number
   /** Per-address send limiter; null when sends are unlimited. */
-  sendLimiter: TokenBuckets | null
+  sendLimiter: RateLimiter | null
+  /** Per-address typing limiter: past it, typing notices are dropped. */
+  typingLimiter: RateLimiter
   /** New threads an address nobody has answered may open per hour and per day; 0 = no limit. */
   unansweredThreadsPerHour: number
   unansweredThreadsPerDay: number
@@ -62,8 +64,7 @@ const DETAIL_MESSAGES = 100
 const HOUR_MS = 3_600_000
 const DAY_MS = 86_400_000
 /** Typing notices per second per address, and their burst: more carry no news, only load. */
-const TYPING_PER_SECOND = 1
-const TYPING_BURST = 3
+export const TYPING_LIMIT = { rate: 1, burst: 3 }
 
 /**
  * The chat rules of docs/api.md §3–§4 over the repositories: who may see and change a
@@ -79,7 +80,6 @@ export class ChatService {
   readonly #consent: ConsentService
   readonly #bus: EventBus
   readonly #options: ChatServiceOptions
-  readonly #typingLimiter = new TokenBuckets(TYPING_PER_SECOND, TYPING_BURST)
 
   constructor(parts: ChatParts, options: ChatServiceOptions) {
     this.#threads = parts.threads
@@ -130,7 +130,7 @@ export class ChatService {
     await this.#blocks.checkReachable(caller, participants)
     if (body.initial_message !== undefined) {
       checkContent(body.initial_message, this.#options.maxMessageLength, 'initial_message')
-      this.#takeSendToken(caller)
+      await this.#takeSendToken(caller)
     }
 
     const key = threadKey(participants, shopId)
@@ -250,7 +250,7 @@ export class ChatService {
     const attachments = body.attachments ?? []
     checkContent(body.content, this.#options.maxMessageLength, 'content', attachments.length > 0)
     this.#attachments.checkIds(attachments)
-    this.#takeSendToken(caller)
+    await this.#takeSendToken(caller)
     return this.#append(thread, caller, body.content, body.client_id ?? null, attachments)
   }
 
@@ -290,9 +290,34 @@ export class ChatService {
     return this.#viewsOf(await this.#messages.messagesAfter(caller, afterId, limit), caller)
   }
 
+  /**
+   * The message events of ids in (`afterId`, `upTo`], as their sends published them: for a
+   * stream hub whose bus lost them (`MessageLog` in core/realtime).
+   */
+  async messageEventsBetween(afterId: number, upTo: number, limit: number): Promise<Array<{ id: number; item: ChatEvent }>> {
+    const messages = await this.#messages.messagesBetween(afterId, upTo, limit)
+    const [participants, attachments] = await Promise.all([
+      this.#threads.participants([...new Set(messages.map((m) => m.thread_id))]),
+      this.#attachments.ofMessages(messages.map((m) => m.id)),
+    ])
+    return messages.map((message) => {
+      const current = participants.get(message.thread_id) ?? []
+      const everyone = current.map((p) => p.address)
+      // Unread, as the send published it: whoever has read it since is not the event's news
+      // (nor anything a blocked or unaccepted reader's peers may learn).
+      const view = toMessage(message, markersOf(current, everyone), attachments.get(message.id) ?? [])
+      return { id: message.id, item: { type: 'message', recipients: everyone, data: view } }
+    })
+  }
+
+  /** The commit-safe high-water mark of message ids (MessageRepository.highWater). */
+  lastMessageId(): Promise<number> {
+    return this.#messages.highWater()
+  }
+
   /** Relays a typing notice to the other participants; never stored, and past the limit dropped. */
   async typing(caller: string, uuid: string): Promise<void> {
-    if (this.#typingLimiter.take(caller, this.#options.clock.now()) > 0) return
+    if ((await this.#options.typingLimiter.take(caller, this.#options.clock.now())) > 0) return
     const thread = await this.#visibleThread(caller, uuid)
     // Until they accept, nobody learns that they are there.
     if ((await this.#consent.of([thread.id])).isPendingFor(thread.id, caller)) return
@@ -325,7 +350,7 @@ export class ChatService {
   /** Forgets limiter state of addresses that have been quiet, so memory follows active ones. */
   sweepLimiters(nowMs: number): void {
     this.#options.sendLimiter?.sweep(nowMs)
-    this.#typingLimiter.sweep(nowMs)
+    this.#options.typingLimiter.sweep(nowMs)
   }
 
   async #append(thread: ThreadRecord, sender: string, content: string, clientId: string | null, attachmentIds: string[] = []) {
@@ -504,8 +529,8 @@ export class ChatService {
     this.#bus.publish(event)
   }
 
-  #takeSendToken(caller: string): void {
-    const wait = this.#options.sendLimiter?.take(caller, this.#options.clock.now()) ?? 0
+  async #takeSendToken(caller: string): Promise<void> {
+    const wait = (await this.#options.sendLimiter?.take(caller, this.#options.clock.now())) ?? 0
     if (wait > 0) throw new RateLimited(Math.ceil(wait))
   }
 }

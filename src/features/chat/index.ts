@@ -4,7 +4,7 @@ export { Message, ReadEvent, Thread, ThreadDetail, ThreadEvent, TypingEvent } fr
 export { chatMigrations } from './chat-migrations.js'
 export { ChatRecords } from './chat-records.js'
 export { ChatRecordsRepository } from './chat-records-repository.js'
-export { ChatService } from './chat-service.js'
+export { ChatService, TYPING_LIMIT } from './chat-service.js'
 export type { ChatTables } from './chat-tables.js'
 export { MessageChanges } from './message-changes.js'
 export { MessageRepository } from './message-repository.js'

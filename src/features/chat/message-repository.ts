@@ -41,7 +41,7 @@ export class MessageRepository {
   readonly #db: Kysely<ChatTables>
   readonly #orderMessages: MessageOrdering
 
-  /** `orderMessages` comes from openDatabase: it keeps message ids committing in order. */
+  /** `orderMessages` comes from openDatabase: it tells readers which ids are settled. */
   constructor(db: Kysely<object>, orderMessages: MessageOrdering) {
     this.#db = db.withTables<ChatTables>()
     this.#orderMessages = orderMessages
@@ -72,9 +72,11 @@ export class MessageRepository {
       return await this.#db.transaction().execute(async (trx) => {
         const existing = clientId === null ? undefined : await findByClientId(trx, threadId, sender, clientId)
         if (existing) return { message: { ...existing, thread_uuid: threadUuid }, created: false }
-        await this.#orderMessages(trx)
-
-        const { id } = (await insertMessage(trx, threadId, sender, content, clientId, now)).rows[0]!
+        const claimed = await this.#orderMessages.claimId(trx)
+        const { id } =
+          claimed === undefined
+            ? (await insertMessage(trx, threadId, sender, content, clientId, now)).rows[0]!
+            : (await insertClaimedMessage(trx, claimed, threadId, sender, content, clientId, now)).rows[0]!
         // Kysely's types are invariant in the tables; the attachments see the same transaction as theirs.
         const preview = attach ? (await attach(trx as unknown as Transaction<object>, id)).preview : content
         await touchThread(trx, threadId, now, preview, id)
@@ -209,9 +211,11 @@ export class MessageRepository {
    */
   async newMessages(address: string, filter: NewMessagesFilter, limit: number): Promise<{ count: number; messages: MessageRecord[] }> {
     const shape = { afterId: filter.afterId !== undefined, since: filter.since !== undefined }
+    // As for a stream's replay: a client polling "after the last id" must not skip one in flight.
+    const settled = await this.#orderMessages.settledBelow()
     const [counted, { rows }] = await Promise.all([
-      countNewMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? ''),
-      newMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? '', limit),
+      countNewMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? '', settled),
+      newMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? '', settled, limit),
     ])
     return { count: Number(counted.rows[0]?.count ?? 0), messages: rows }
   }
@@ -223,6 +227,8 @@ export class MessageRepository {
    */
   async messagesAfter(address: string, afterId: number, limit: number): Promise<MessageRecord[]> {
     const columns = JOINED_MESSAGE_COLUMNS
+    // Only settled ids: a client that resumes from the last one must not skip one still in flight.
+    const settled = await this.#orderMessages.settledBelow()
     const [received, sent] = await Promise.all([
       this.#db
         .selectFrom('inbox as i')
@@ -230,6 +236,7 @@ export class MessageRepository {
         .innerJoin('threads as t', 't.id', 'i.thread_id')
         .where('i.address', '=', address)
         .where('i.message_id', '>', afterId)
+        .where('i.message_id', '<=', settled)
         .select(columns)
         .orderBy('i.message_id')
         .limit(limit)
@@ -242,6 +249,7 @@ export class MessageRepository {
         .innerJoin('threads as t', 't.id', 'm.thread_id')
         .where('m.sender', '=', address)
         .where('m.id', '>', afterId)
+        .where('m.id', '<=', settled)
         .where('tp.hidden', '=', 0)
         .select(columns)
         .orderBy('m.id')
@@ -249,6 +257,29 @@ export class MessageRepository {
         .execute(),
     ])
     return [...received, ...sent].sort((a, b) => a.id - b.id).slice(0, limit)
+  }
+
+  /**
+   * A commit-safe high-water mark: the highest message id such that every id up to it is
+   * committed and visible, or never will be (`orderMessages.settledBelow`).
+   */
+  async highWater(): Promise<number> {
+    const settled = await this.#orderMessages.settledBelow()
+    const row = await this.#db.selectFrom('messages').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst()
+    return Math.min(settled, Number(row?.id ?? 0))
+  }
+
+  /** Messages with ids in (`afterId`, `upTo`], in whatever thread, oldest first. */
+  async messagesBetween(afterId: number, upTo: number, limit: number): Promise<MessageRecord[]> {
+    return this.#db
+      .selectFrom('messages as m')
+      .innerJoin('threads as t', 't.id', 'm.thread_id')
+      .select(JOINED_MESSAGE_COLUMNS)
+      .where('m.id', '>', afterId)
+      .where('m.id', '<=', upTo)
+      .orderBy('m.id')
+      .limit(limit)
+      .execute()
   }
 
   /** The thread's messages among `ids`, oldest first; ids of other threads or of nothing are left out. */
@@ -308,12 +339,13 @@ interface NewMessagesShape {
 }
 
 /** Others' messages to `address`: after an id, after a time, or (with neither) past its read markers. */
-function inboxOf(db: ChatDb, shape: NewMessagesShape, address: string, afterId: number, since: string) {
+function inboxOf(db: ChatDb, shape: NewMessagesShape, address: string, afterId: number, since: string, settled: number) {
   let query = db
     .selectFrom('inbox as i')
     .innerJoin('messages as m', 'm.id', 'i.message_id')
     .innerJoin('threads as t', 't.id', 'i.thread_id')
     .where('i.address', '=', address)
+    .where('i.message_id', '<=', settled)
   if (shape.afterId) query = query.where('i.message_id', '>', afterId)
   if (shape.since) query = query.where('i.created_at', '>', since)
   if (!shape.afterId && !shape.since) {
@@ -324,12 +356,13 @@ function inboxOf(db: ChatDb, shape: NewMessagesShape, address: string, afterId: 
   return query
 }
 
-const countNewMessages = preparedShapes((db: Kysely<ChatTables>, shape: NewMessagesShape, address: string, afterId: number, since: string) =>
-  inboxOf(db, shape, address, afterId, since).select((eb) => eb.fn.countAll().as('count')),
+const countNewMessages = preparedShapes((db: Kysely<ChatTables>, shape: NewMessagesShape, address: string, afterId: number, since: string, settled: number) =>
+  inboxOf(db, shape, address, afterId, since, settled).select((eb) => eb.fn.countAll().as('count')),
 )
 
-const newMessages = preparedShapes((db: Kysely<ChatTables>, shape: NewMessagesShape, address: string, afterId: number, since: string, limit: number) =>
-  inboxOf(db, shape, address, afterId, since)
+const newMessages = preparedShapes(
+  (db: Kysely<ChatTables>, shape: NewMessagesShape, address: string, afterId: number, since: string, settled: number, limit: number) =>
+  inboxOf(db, shape, address, afterId, since, settled)
     .select(JOINED_MESSAGE_COLUMNS)
     .orderBy('i.message_id')
     .limit(limit),
@@ -337,6 +370,12 @@ const newMessages = preparedShapes((db: Kysely<ChatTables>, shape: NewMessagesSh
 
 const insertMessage = prepared((db: Kysely<ChatTables>, threadId: number, sender: string, content: string, clientId: string | null, now: string) =>
   db.insertInto('messages').values({ thread_id: threadId, sender, content, client_id: clientId, created_at: now }).returning('id'),
+)
+
+/** A message with the id its transaction claimed (MessageOrdering.claimId). */
+const insertClaimedMessage = prepared(
+  (db: Kysely<ChatTables>, id: number, threadId: number, sender: string, content: string, clientId: string | null, now: string) =>
+    db.insertInto('messages').values({ id, thread_id: threadId, sender, content, client_id: clientId, created_at: now }).returning('id'),
 )
 
 const touchThread = prepared((db: Kysely<ChatTables>, threadId: number, now: string, content: string, id: number) =>

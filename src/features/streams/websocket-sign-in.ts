@@ -3,7 +3,7 @@ import { Unauthorized } from '../../core/errors.js'
 import type { Authenticator } from '../../core/http/authenticate.js'
 import { clientFrame, frameObject } from './client-frame.js'
 import type { StreamContext } from './stream-connection.js'
-import type { StreamSlots } from '../../core/realtime/stream-slots.js'
+import type { StreamSlots } from '../../core/limits/stream-slots.js'
 import { UNAUTHORIZED, WsStream } from './ws-stream.js'
 
 const SIGN_IN_TIMEOUT_MS = 10_000
@@ -54,14 +54,17 @@ export function acceptWebSocket(
       const session = await authenticate(token)
       clearTimeout(timeout)
       if (socket.readyState !== socket.OPEN) return
-      // Signed in by frame: only now is the address known, so only now can it count (an
-      // upgrade with a bearer header was counted before it opened).
-      if (headerToken === undefined && options.slots) {
+      // Only now is the address known, so only now can it count: the upgrade took an IP slot
+      // alone, whether the token came in its header or in a first frame.
+      if (options.slots) {
+        let release: () => void
         try {
-          socket.once('close', options.slots.acquireAddress(session.address))
+          release = await options.slots.acquireAddress(session.address)
         } catch {
           return socket.close(TOO_MANY_STREAMS, 'Too many open streams for this address.')
         }
+        if (socket.readyState !== socket.OPEN) return release()
+        socket.once('close', release)
       }
       stream = WsStream.open(socket, context, { address: session.address, token, expiresAt: session.expiresAt }, options.afterId)
       for (const [data, isBinary] of early.splice(0)) stream.receive(data, isBinary)

@@ -2,6 +2,7 @@ import SQLite from 'better-sqlite3'
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthRepository } from '../../../src/features/auth/index.js'
+import { SINGLE_WRITER } from '../../../src/core/database/database.js'
 import { MessageRepository, ThreadRepository } from '../../../src/features/chat/index.js'
 import { startTestServer, type TestServer } from '../../helpers/server.js'
 
@@ -40,7 +41,7 @@ afterAll(async () => {
 /** The full scans in the plan of every query `run` sends. */
 async function scansOf(run: (repositories: Repositories) => Promise<unknown>): Promise<string[]> {
   queries.length = 0
-  await run({ auth: new AuthRepository(db), threads: new ThreadRepository(db), messages: new MessageRepository(db, async () => {}) })
+  await run({ auth: new AuthRepository(db), threads: new ThreadRepository(db), messages: new MessageRepository(db, SINGLE_WRITER) })
   expect(queries.length).toBeGreaterThan(0)
   return queries.flatMap((query) => {
     const plan = sqlite.prepare(`explain query plan ${query.sql}`).all(...(query.parameters as unknown[])) as { detail: string }[]

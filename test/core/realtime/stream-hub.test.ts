@@ -3,6 +3,7 @@ import { InProcessBus } from '../../../src/core/bus/in-process-bus.js'
 import { systemClock } from '../../../src/core/clock.js'
 import { StreamConnection, type StreamSession } from '../../../src/features/streams/stream-connection.js'
 import type { StreamEvent } from '../../../src/core/realtime/stream-event.js'
+import { MemoryMessageLog } from '../../helpers/message-log.js'
 import { StreamHub, type EndReason } from '../../../src/core/realtime/stream-hub.js'
 import type { ChatService } from '../../../src/features/chat/chat-service.js'
 
@@ -39,7 +40,7 @@ const typing = (recipients: string[]) => ({ type: 'typing' as const, recipients,
 describe('StreamHub', () => {
   it("routes an event to its recipients' connections only", () => {
     const bus = new InProcessBus()
-    const hub = new StreamHub(bus)
+    const hub = new StreamHub(bus, new MemoryMessageLog())
     const alice = [1, 2].map(() => new RecordingConnection(hub, { address: 'alice', token: 'a', expiresAt: inAnHour() }))
     const bob = new RecordingConnection(hub, { address: 'bob', token: 'b', expiresAt: inAnHour() })
     bus.publish(typing(['alice']))
@@ -49,7 +50,7 @@ describe('StreamHub', () => {
 
   it('ends the connections of a revoked token, and no others', () => {
     const bus = new InProcessBus()
-    const hub = new StreamHub(bus)
+    const hub = new StreamHub(bus, new MemoryMessageLog())
     const revoked = new RecordingConnection(hub, { address: 'alice', token: 'old', expiresAt: inAnHour() })
     const kept = new RecordingConnection(hub, { address: 'alice', token: 'new', expiresAt: inAnHour() })
     hub.revoke('alice', 'old')
@@ -60,7 +61,7 @@ describe('StreamHub', () => {
   })
 
   it('ends a connection when its token expires', async () => {
-    const hub = new StreamHub(new InProcessBus())
+    const hub = new StreamHub(new InProcessBus(), new MemoryMessageLog())
     const connection = new RecordingConnection(hub, {
       address: 'alice',
       token: 't',
@@ -73,7 +74,7 @@ describe('StreamHub', () => {
 
   it('cuts off a connection whose unsent bytes pass the bound, without touching the others', () => {
     const bus = new InProcessBus()
-    const hub = new StreamHub(bus)
+    const hub = new StreamHub(bus, new MemoryMessageLog())
     const slow = new RecordingConnection(hub, { address: 'alice', token: 'a', expiresAt: inAnHour() })
     const fast = new RecordingConnection(hub, { address: 'alice', token: 'b', expiresAt: inAnHour() })
     slow.queued = 1001
@@ -84,7 +85,7 @@ describe('StreamHub', () => {
   })
 
   it('ends every stream on close and turns new ones away', () => {
-    const hub = new StreamHub(new InProcessBus())
+    const hub = new StreamHub(new InProcessBus(), new MemoryMessageLog())
     const open = new RecordingConnection(hub, { address: 'alice', token: 'a', expiresAt: inAnHour() })
     hub.close()
     const late = new RecordingConnection(hub, { address: 'bob', token: 'b', expiresAt: inAnHour() })

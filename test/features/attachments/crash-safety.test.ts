@@ -8,7 +8,7 @@ import { ApiError, VfxChatClient } from '../../../src/sdk/client.js'
 import { VfxSigner } from '../../../src/sdk/signer.js'
 import { MIGRATIONS, type Tables } from '../../../src/server.js'
 import { pause } from '../streams/clients.js'
-import { serversOnFreshFolder } from '../../hardening/child-server.js'
+import { serversOnFreshFolder } from '../../helpers/child-server.js'
 
 const UPLOADERS = 4
 const KILLS = 2

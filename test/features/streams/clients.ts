@@ -51,7 +51,13 @@ export interface SseClient {
 /** A raw SSE client on node:http, one socket per stream (no agent pooling). */
 export function openSse(
   baseUrl: string,
-  options: { token?: string; query?: Record<string, string | number>; headers?: Record<string, string> } = {},
+  options: {
+    token?: string
+    query?: Record<string, string | number>
+    headers?: Record<string, string>
+    /** The client's own loopback address (127.0.0.2, …): another IP as a proxy sees it. */
+    localAddress?: string
+  } = {},
 ): Promise<SseClient> {
   const url = new URL('/api/chat/stream/', baseUrl)
   for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, String(value))
@@ -59,7 +65,7 @@ export function openSse(
   const headers: Record<string, string> = { accept: 'text/event-stream', ...options.headers }
   if (options.token) headers.authorization = `Bearer ${options.token}`
   return new Promise((resolve, reject) => {
-    const request = get(url, { headers, agent: false }, (response) => {
+    const request = get(url, { headers, agent: false, localAddress: options.localAddress }, (response) => {
       const events = new Received<ServerSentEvent>()
       const chunks = new Received<string>()
       const parser = new EventStreamParser()

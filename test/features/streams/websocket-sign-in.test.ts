@@ -4,6 +4,7 @@ import type { WebSocket } from 'ws'
 import { InProcessBus } from '../../../src/core/bus/in-process-bus.js'
 import type { StreamContext } from '../../../src/features/streams/stream-connection.js'
 import { StreamHub } from '../../../src/core/realtime/stream-hub.js'
+import { MemoryMessageLog } from '../../helpers/message-log.js'
 import { acceptWebSocket } from '../../../src/features/streams/websocket-sign-in.js'
 import { systemClock } from '../../../src/core/clock.js'
 import type { Authenticator } from '../../../src/core/http/authenticate.js'
@@ -23,7 +24,7 @@ class FakeSocket extends EventEmitter {
 }
 
 const context: StreamContext = {
-  hub: new StreamHub(new InProcessBus()),
+  hub: new StreamHub(new InProcessBus(), new MemoryMessageLog()),
   chat: {} as ChatService,
   bufferBytes: 1000,
   heartbeatMs: 60_000,

@@ -1,24 +1,40 @@
 import { RateLimited } from '../errors.js'
 
 /** Seconds a refused client is told to wait before opening a stream again. */
-const RETRY_AFTER_SECONDS = 5
+export const RETRY_AFTER_SECONDS = 5
+
+export interface StreamLimits {
+  maxStreamsPerAddress: number
+  maxStreamsPerIp: number
+}
 
 /**
  * Counts the open streams (SSE and WebSocket together) of each address and each IP, so one
- * client cannot exhaust sockets or memory (MAX_STREAMS_PER_ADDRESS, MAX_STREAMS_PER_IP).
+ * client cannot exhaust sockets or memory (MAX_STREAMS_PER_ADDRESS, MAX_STREAMS_PER_IP): in
+ * this process (LocalStreamSlots), or across the cluster (RedisLimits.streamSlots).
+ */
+export interface StreamSlots {
+  /** Takes a slot for one stream; throws RateLimited when a cap is reached. See LocalStreamSlots. */
+  acquire(address: string | null, ip: string): (() => void) | Promise<() => void>
+  /** Counts an open stream against an address learnt after it opened. */
+  acquireAddress(address: string): (() => void) | Promise<() => void>
+}
+
+/**
+ * The streams open in this process.
  *
  * ```ts
  * const release = slots.acquire(request.caller, request.ip) // throws RateLimited when full
  * reply.raw.on('close', release)
  * ```
  */
-export class StreamSlots {
+export class LocalStreamSlots implements StreamSlots {
   readonly #perAddress: number
   readonly #perIp: number
   readonly #byAddress = new Map<string, number>()
   readonly #byIp = new Map<string, number>()
 
-  constructor(limits: { maxStreamsPerAddress: number; maxStreamsPerIp: number }) {
+  constructor(limits: StreamLimits) {
     this.#perAddress = limits.maxStreamsPerAddress
     this.#perIp = limits.maxStreamsPerIp
   }
@@ -47,10 +63,15 @@ export class StreamSlots {
     increment(this.#byAddress, address, 1)
     return once(() => increment(this.#byAddress, address, -1))
   }
+
+  /** The open streams of each address and IP, for a shared count rebuilt after a Redis restart. */
+  counts(): { byAddress: ReadonlyMap<string, number>; byIp: ReadonlyMap<string, number> } {
+    return { byAddress: this.#byAddress, byIp: this.#byIp }
+  }
 }
 
 /** A release that takes effect once however often it is called. */
-function once(release: () => void): () => void {
+export function once(release: () => void): () => void {
   let released = false
   return () => {
     if (released) return
