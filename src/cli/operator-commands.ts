@@ -233,10 +233,13 @@ function parseDecShops(file: string, loaded: Config): (DecShop | string)[] {
 
 /** The migrations a database has run; none when it has never been migrated (no table yet). */
 async function appliedMigrations(db: Kysely<object>): Promise<string[]> {
-  const tables = await db.introspection.getTables({ withInternalKyselyTables: true })
-  if (!tables.some((table) => table.name === 'kysely_migration')) return []
-  const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db)
-  return rows.map((row) => row.name)
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db)
+    return rows.map((row) => row.name)
+  } catch {
+    // The database answered (the caller asked it first): the table is not there yet.
+    return []
+  }
 }
 
 /** A database URL without its password, for output. */
