@@ -1,3 +1,4 @@
+import AjvCompiler from '@fastify/ajv-compiler'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -40,11 +41,44 @@ beforeAll(async () => {
 
 afterAll(() => server.destroy())
 
-/** An example on the media type itself, or on the shared schema it references (as Swagger UI shows it). */
-function hasExample(media: MediaType): boolean {
-  if (media.example !== undefined || media.examples !== undefined) return true
+/** The example on the media type itself, or on the shared schema it references (as Swagger UI shows it). */
+function exampleOf(media: MediaType): unknown {
+  if (media.example !== undefined) return media.example
   const shared = media.schema?.$ref?.replace('#/components/schemas/', '')
-  return shared !== undefined && document.components.schemas[shared]?.example !== undefined
+  return shared === undefined ? undefined : document.components.schemas[shared]?.example
+}
+
+function hasExample(media: MediaType): boolean {
+  return media.examples !== undefined || exampleOf(media) !== undefined
+}
+
+interface Payload {
+  /** `METHOD /path [status] type` */
+  at: string
+  part: 'request' | 'success'
+  type: string
+  media: MediaType
+}
+
+/** Every request body and every success answer with a body. */
+function payloads(): Payload[] {
+  return operations.flatMap(({ key, operation }) => [
+    ...Object.entries(operation.requestBody?.content ?? {}).map(([type, media]) => ({ at: `${key} ${type}`, part: 'request' as const, type, media })),
+    ...Object.entries(operation.responses)
+      .filter(([status]) => /^2\d\d$/.test(status))
+      .flatMap(([status, response]) =>
+        Object.entries(response.content ?? {}).map(([type, media]) => ({ at: `${key} ${status} ${type}`, part: 'success' as const, type, media })),
+      ),
+  ])
+}
+
+// The app's own Ajv (formats included), taking examples as they are: no coercion, no defaults.
+const compile = AjvCompiler()({}, { customOptions: { strict: false, coerceTypes: false, useDefaults: false, removeAdditional: false } })
+
+/** Why `example` does not fit `schema` (OpenAPI 3.0: `nullable`, refs into the document's components); none when it fits. */
+function misfits(schema: object, example: unknown): string[] {
+  const validate = compile({ schema: { ...schema, components: document.components } })
+  return validate(example) ? [] : (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message}`)
 }
 
 describe('GET /api/schema/, for integrators', () => {
@@ -58,28 +92,38 @@ describe('GET /api/schema/, for integrators', () => {
   })
 
   it('shows an example of every request body', () => {
-    const bodies = operations.flatMap(({ key, operation }) =>
-      Object.entries(operation.requestBody?.content ?? {}).map(([type, media]) => ({ at: `${key} ${type}`, media })),
-    )
+    const bodies = payloads().filter(({ part }) => part === 'request')
     expect(bodies.length).toBeGreaterThan(15)
     expect(bodies.filter(({ media }) => !hasExample(media)).map(({ at }) => at)).toEqual([])
   })
 
   it('shows an example of every success answer with a body (a download’s bytes aside)', () => {
-    const answers = operations.flatMap(({ key, operation }) =>
-      Object.entries(operation.responses)
-        .filter(([status]) => /^2\d\d$/.test(status))
-        .flatMap(([status, response]) =>
-          Object.entries(response.content ?? {})
-            .filter(([type]) => type !== 'application/octet-stream')
-            .map(([type, media]) => ({ at: `${key} ${status} ${type}`, media })),
-        ),
-    )
+    const answers = payloads().filter(({ part, type }) => part === 'success' && type !== 'application/octet-stream')
     expect(answers.length).toBeGreaterThan(30)
     expect(answers.filter(({ media }) => !hasExample(media)).map(({ at }) => at)).toEqual([])
     // Every operation answers success somehow: a body, 204, or the WebSocket's 101.
     const withoutSuccess = operations.filter(({ operation }) => !Object.keys(operation.responses).some((status) => /^(2\d\d|101)$/.test(status)))
     expect(withoutSuccess.map(({ key }) => key)).toEqual([])
+  })
+})
+
+describe('the examples of GET /api/schema/', () => {
+  it('each fit the schema they illustrate, shared ones included', () => {
+    const examples = [
+      ...Object.entries(document.components.schemas)
+        .filter(([, schema]) => schema.example !== undefined)
+        .map(([name, schema]) => ({ at: name, schema, example: schema.example })),
+      ...payloads()
+        .filter(({ media }) => media.example !== undefined)
+        .map(({ at, media }) => ({ at, schema: media.schema ?? {}, example: media.example })),
+    ]
+    expect(examples.length).toBeGreaterThan(30)
+    expect(examples.flatMap(({ at, schema, example }) => misfits(schema, example).map((why) => `${at}: ${why}`))).toEqual([])
+  })
+
+  it('catch a misfit: a message whose id is text', () => {
+    const message = document.components.schemas.Message!
+    expect(misfits(message, { ...(message.example as object), id: '42' })).toEqual(['/id must be integer'])
   })
 })
 
