@@ -116,7 +116,7 @@ export function WalletSignIn({ onSignedIn }: Props) {
         aria-invalid={link ? undefined : true}
       />
       <p id="wallet-url-hint" class={link ? 'hint' : 'error'}>
-        {link ? 'The wallet must be running on this computer.' : 'Enter the wallet’s http:// or https:// address.'}
+        {link ? 'The wallet must be running on this computer.' : `Enter the wallet’s web address, like ${DEFAULT_WALLET_URL}.`}
       </p>
       {link && (
         <a class="button secondary wide wallet-link" href={link} target="_blank" rel="noopener noreferrer">

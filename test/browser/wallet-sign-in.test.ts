@@ -140,7 +140,7 @@ describe('the wallet step’s edge cases', { timeout: 60_000 }, () => {
     expect(href).toBe(`http://127.0.0.1:7393/api/V1/CreateSignature/${encodeURIComponent(message)}/${encodeURIComponent(wallet.address)}`)
 
     await walletUrl.fill('javascript:alert(1)')
-    await page.getByText('Enter the wallet’s http:// or https:// address.').waitFor()
+    await page.getByText(`Enter the wallet’s web address, like ${WALLET}.`).waitFor()
     expect(await walletSection(page).getByRole('link').count()).toBe(0)
     expect(await walletUrl.getAttribute('aria-invalid')).toBe('true')
   })
