@@ -1,12 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { DEFAULT_WALLET_URL, signatureFromWalletAnswer, walletSignatureUrl } from '../core/vfx/wallet.js'
 import { VfxChatClient } from '../sdk/client.js'
 import { VfxSigner } from '../sdk/signer.js'
 import { CliError, paint, print } from './output.js'
 import { forgetSession, readSession, saveSession } from './session-store.js'
-
-/** The VFX wallet's local API, where `login --wallet` asks for a signature by default. */
-export const DEFAULT_WALLET = 'http://localhost:7292'
 
 export function keygen(options: { out?: string; testnet?: boolean }, json: boolean): void {
   const signer = VfxSigner.generate({ network: options.testnet ? 'testnet' : 'mainnet' })
@@ -44,7 +42,7 @@ export async function login(server: string, options: { key?: string; wallet?: st
     session = await client.signIn(signer)
   } else if (options.wallet) {
     if (!options.address) throw new CliError('--wallet needs --address <your VFX address>')
-    const wallet = typeof options.wallet === 'string' ? options.wallet : DEFAULT_WALLET
+    const wallet = typeof options.wallet === 'string' ? options.wallet : DEFAULT_WALLET_URL
     const { message } = await client.challenge(options.address)
     const signature = await walletSignature(wallet, message, options.address)
     session = await client.issueToken(options.address, message, signature)
@@ -55,19 +53,17 @@ export async function login(server: string, options: { key?: string; wallet?: st
   print(json, { server, address: session.address, expires_at: session.expires_at }, () => `${paint('green', '✓')} signed in to ${server} as ${session.address}`)
 }
 
-/** `GET {wallet}/api/V1/CreateSignature/{message}/{address}`: the wallet answers the signature as text. */
-export async function walletSignature(wallet: string, message: string, address: string): Promise<string> {
-  const url = `${wallet.replace(/\/+$/, '')}/api/V1/CreateSignature/${encodeURIComponent(message)}/${encodeURIComponent(address)}`
+/** Asks the wallet at `wallet` to sign `message` for `address` (docs/api.md §2). */
+async function walletSignature(wallet: string, message: string, address: string): Promise<string> {
   let answer: Response
   try {
-    answer = await fetch(url, { signal: AbortSignal.timeout(10_000) })
+    answer = await fetch(walletSignatureUrl(wallet, message, address), { signal: AbortSignal.timeout(10_000) })
   } catch (error) {
     throw new CliError(`cannot reach the wallet at ${wallet} (${(error as Error).message}); is it running?`)
   }
-  const text = (await answer.text()).trim()
-  if (!answer.ok) throw new CliError(`the wallet refused to sign (HTTP ${answer.status}: ${text.slice(0, 200)})`)
-  // Some wallet versions answer a JSON string.
-  return text.startsWith('"') ? (JSON.parse(text) as string) : text
+  const text = await answer.text()
+  if (!answer.ok) throw new CliError(`the wallet refused to sign (HTTP ${answer.status}: ${text.trim().slice(0, 200)})`)
+  return signatureFromWalletAnswer(text)
 }
 
 export async function logout(json: boolean): Promise<void> {

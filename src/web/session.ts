@@ -1,5 +1,5 @@
 import type { Network } from '../core/vfx/address.js'
-import { ApiError, VfxChatClient, type Session } from '../sdk/client.js'
+import { ApiError, VfxChatClient, type Challenge, type Session } from '../sdk/client.js'
 import { VfxSigner } from '../sdk/signer.js'
 
 const STORAGE_KEY = 'vfx-chat.session'
@@ -33,9 +33,18 @@ export class WebClient extends VfxChatClient {
  */
 export async function signInWithKey(privateKeyHex: string, network: Network): Promise<Session> {
   const signer = VfxSigner.fromPrivateKey(privateKeyHex.trim(), { network })
-  const session = await new VfxChatClient(location.origin).signIn(signer)
-  saveSession(session)
-  return session
+  return saveSession(await new VfxChatClient(location.origin).signIn(signer))
+}
+
+/** The text the person's wallet is to sign for `address`. */
+export function requestChallenge(address: string): Promise<Challenge> {
+  return new VfxChatClient(location.origin).challenge(address.trim())
+}
+
+/** Exchanges a challenge signed outside the page (by the person's VFX wallet) for a session. */
+export async function signInWithSignature(challenge: Challenge, signature: string): Promise<Session> {
+  const client = new VfxChatClient(location.origin)
+  return saveSession(await client.issueToken(challenge.address, challenge.message, signature))
 }
 
 /** Only the token and address survive a reload (sessionStorage: this tab, until it closes). */
@@ -50,8 +59,9 @@ export function loadSession(now = Date.now()): Session | null {
   return null
 }
 
-function saveSession(session: Session): void {
+function saveSession(session: Session): Session {
   sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session))
+  return session
 }
 
 export function clearSession(): void {

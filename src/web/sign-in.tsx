@@ -4,6 +4,7 @@ import { VfxSigner } from '../sdk/signer.js'
 import { CopyButton } from './address.js'
 import type { PageConfig } from './page-config.js'
 import { errorText, signInWithKey } from './session.js'
+import { WalletSignIn } from './wallet-sign-in.js'
 
 interface Props {
   config: PageConfig
@@ -12,8 +13,9 @@ interface Props {
 }
 
 /**
- * Sign-in with a VFX private key, pasted or made here. The key signs the challenge in this
- * page and is then forgotten: only the token is kept.
+ * The ways in: first the person's own VFX wallet, which signs the challenge outside the page;
+ * then a VFX private key, pasted or made here, which signs it in this page and is then
+ * forgotten. Either way only the token is kept.
  */
 export function SignIn({ config, notice, onSignedIn }: Props) {
   const [key, setKey] = useState('')
@@ -69,56 +71,63 @@ export function SignIn({ config, notice, onSignedIn }: Props) {
   return (
     <main class="sign-in" aria-labelledby="sign-in-title">
       <h1 id="sign-in-title">VFX Chat</h1>
-      <p class="lead">Talk with buyers and shops of the VFX marketplace. Sign in with your VFX private key.</p>
+      <p class="lead">Talk with buyers and shops of the VFX marketplace.</p>
       {notice && <p class="notice" role="status">{notice}</p>}
-      <form
-        onSubmit={(event) => {
-          event.preventDefault()
-          void signIn(key)
-        }}
-      >
-        <label for="private-key">Private key</label>
-        <div class="key-row">
-          <input
-            id="private-key"
-            class="mono"
-            // Preact's input types are split by `type`; one field switches between the two.
-            type={(shown ? 'text' : 'password') as 'text'}
-            autoComplete="off"
-            spellcheck={false}
-            placeholder="64 hex characters"
-            value={key}
-            onInput={(e) => setKey(e.currentTarget.value)}
-            aria-describedby="key-hint"
-            aria-invalid={error ? true : undefined}
-            required
-          />
-          <button type="button" class="secondary" onClick={() => setShown(!shown)} aria-pressed={shown}>
-            {shown ? 'Hide' : 'Show'}
-          </button>
-        </div>
-        <p id="key-hint" class="hint">
-          The key signs a sign-in challenge in this page. It is never sent to the server and never stored.
-        </p>
-        {error && <p class="error" role="alert">{error}</p>}
-        <button type="submit" class="primary wide" disabled={busy || key.trim() === ''}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
+      <section aria-labelledby="wallet-title">
+        <h2 id="wallet-title">Sign in with your VFX wallet</h2>
+        <WalletSignIn onSignedIn={onSignedIn} />
+      </section>
       <div class="divider">
         <span>or</span>
       </div>
-      <button
-        type="button"
-        class="secondary wide"
-        onClick={() => {
-          setError(null)
-          setSaved(false)
-          setFresh(VfxSigner.generate({ network: config.network }))
-        }}
-      >
-        Create a new key
-      </button>
+      <section aria-labelledby="key-title">
+        <h2 id="key-title">Use a private key instead</h2>
+        <form
+          onSubmit={(event) => {
+            event.preventDefault()
+            void signIn(key)
+          }}
+        >
+          <label for="private-key">Private key</label>
+          <div class="key-row">
+            <input
+              id="private-key"
+              class="mono"
+              // Preact's input types are split by `type`; one field switches between the two.
+              type={(shown ? 'text' : 'password') as 'text'}
+              autoComplete="off"
+              spellcheck={false}
+              placeholder="64 hex characters"
+              value={key}
+              onInput={(e) => setKey(e.currentTarget.value)}
+              aria-describedby="key-hint"
+              aria-invalid={error ? true : undefined}
+              required
+            />
+            <button type="button" class="secondary" onClick={() => setShown(!shown)} aria-pressed={shown}>
+              {shown ? 'Hide' : 'Show'}
+            </button>
+          </div>
+          <p id="key-hint" class="hint">
+            The key signs a sign-in challenge in this page. It is never sent to the server and never stored.
+          </p>
+          {error && <p class="error" role="alert">{error}</p>}
+          <button type="submit" class="primary wide" disabled={busy || key.trim() === ''}>
+            {busy ? 'Signing in…' : 'Sign in with key'}
+          </button>
+        </form>
+        <button
+          type="button"
+          class="secondary wide create-key"
+          onClick={() => {
+            setError(null)
+            setSaved(false)
+            setFresh(VfxSigner.generate({ network: config.network }))
+          }}
+        >
+          Create a new key
+        </button>
+      </section>
     </main>
   )
 }

@@ -50,6 +50,9 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
 
   it('signs the owner in with a pasted key, by keyboard alone', async () => {
     const { page } = owner
+    // The wallet comes first; its button waits for an address, so the next stop is the key.
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('wallet-address')
     await page.keyboard.press('Tab')
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('private-key')
     await page.keyboard.type('not a key')
@@ -285,7 +288,7 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
     const { page } = buyer
     const { token } = (await storedSession(page))!
     await page.getByRole('button', { name: 'Sign out' }).click()
-    await page.getByRole('button', { name: 'Sign in' }).waitFor()
+    await page.getByRole('button', { name: 'Sign in with key' }).waitFor()
     expect(await storedSession(page)).toBeNull()
     expect((await failure(new VfxChatClient(server.url, token).listThreads())).status).toBe(401)
   })

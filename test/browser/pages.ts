@@ -36,8 +36,8 @@ export async function person(browser: Browser): Promise<Person> {
 /** Signs the page in with a pasted private key, and waits for the inbox. */
 export async function signInWithKey(page: Page, url: string, privateKeyHex: string): Promise<void> {
   await page.goto(`${url}/`)
-  await page.getByLabel('Private key').fill(privateKeyHex)
-  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByLabel('Private key', { exact: true }).fill(privateKeyHex)
+  await page.getByRole('button', { name: 'Sign in with key' }).click()
   await page.getByRole('heading', { name: 'Chats' }).waitFor()
 }
 

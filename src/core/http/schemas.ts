@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
 /**
  * The pieces every feature's TypeBox schemas are made of (docs/api.md): text, ids, addresses,
@@ -35,13 +35,45 @@ const BadRequest = Type.Union([Type.Ref(ValidationErrors), Type.Ref(Detail)])
 export const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, status === 400 ? BadRequest : Type.Ref(Detail)]))
 
+// ---- examples (docs/api.md §8): what Swagger UI and generated clients show ----
+
+/**
+ * The schema with `example` for the OpenAPI document, typed by the schema itself so it cannot
+ * drift from the shape. `examples` is an annotation: validation and serialization ignore it.
+ *
+ * ```ts
+ * export const Block = withExample(Type.Object({ address: Type.String() }, { $id: 'Block' }), { address: 'R…' })
+ * ```
+ */
+export function withExample<T extends TSchema>(schema: T, example: Static<T>): T {
+  return { ...schema, examples: [example] }
+}
+
+/** The example `withExample` gave a schema, for the examples built on it (a page, a detail). */
+export function exampleOf<T extends TSchema>(schema: T): Static<T> {
+  return (schema.examples as [Static<T>])[0]
+}
+
+/** The people, thread and time the examples share, so one story runs through the document. */
+export const EXAMPLE = {
+  buyer: 'RW2xEF6YL6n9tn1kxWXakC8t14SGrwGYCX',
+  shopOwner: 'RSjAHNSs8yGMDNMBF8XE8uBhYtBt4m6im3',
+  moderator: 'RJoPUgZKRn9rdgt1GJ6Yf8q99P2srjNhZV',
+  threadUuid: '5f27f274-4d7a-4e18-8c8e-1f899cb3e358',
+  time: '2026-01-05T14:30:00.000Z',
+} as const
+
+/** A DRF page of a shared schema (referenced by `$id`), its example a page of the item's. */
 export const Page = <T extends TSchema>(item: T) =>
-  Type.Object({
-    count: Type.Integer(),
-    next: Nullable(Type.String()),
-    previous: Nullable(Type.String()),
-    results: Type.Array(item),
-  })
+  withExample(
+    Type.Object({
+      count: Type.Integer(),
+      next: Nullable(Type.String()),
+      previous: Nullable(Type.String()),
+      results: Type.Array(Type.Ref(item)),
+    }),
+    { count: 1, next: null, previous: null, results: [exampleOf(item)] },
+  )
 
 /** Shared schemas referenced by $id; the app registers these and each feature's own once. */
 export const coreSchemas = [Detail, ValidationErrors]

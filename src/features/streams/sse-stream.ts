@@ -4,7 +4,7 @@ import type { StreamEvent } from '../../core/realtime/stream-event.js'
 import type { EndReason } from '../../core/realtime/stream-hub.js'
 
 /** How long EventSource waits before reconnecting, unless told otherwise. */
-const RETRY_MS = 2000
+export const RETRY_MS = 2000
 
 /**
  * A Server-Sent Events stream (docs/api.md §9) on a response the route has hijacked.
