@@ -155,6 +155,20 @@ describe('a person at a terminal', () => {
 })
 
 describe('an operator', () => {
+  it('serves the API with serve, and drains on SIGTERM with exit code 0', async () => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--database', `sqlite:${join(dir, 'served', 'chat.db')}`], {
+      env: { PATH: process.env.PATH, HOME: dir },
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+    let log = ''
+    child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()))
+    await expect.poll(() => /serving (http:\/\/[\d.:]+)/.exec(log)?.[1], { timeout: 20_000 }).toBeTruthy()
+    const url = /serving (http:\/\/[\d.:]+)/.exec(log)![1]!
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' })
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+
   it('migrates, checks with doctor, backs up a live database and restores it elsewhere', async () => {
     const database = `sqlite:${join(dir, 'ops', 'chat.db')}`
     expect((await vfxChat(['migrate'], { DATABASE_URL: database })).stdout).toMatch(/is at the latest schema \(\d+ migrations\)/)
