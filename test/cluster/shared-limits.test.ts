@@ -30,7 +30,7 @@ async function gauge(url: string, name: string): Promise<number> {
 }
 
 describe('limits shared by the nodes of a cluster', () => {
-  it('counts an address\'s sends on every node against one bucket (RATE_LIMIT_SEND_BURST)', async () => {
+  it("counts an address's sends on every node against one bucket (RATE_LIMIT_SEND_BURST)", async () => {
     cluster = await startCluster({ RATE_LIMIT_SEND: '1', RATE_LIMIT_SEND_BURST: '4' })
     const alice = await cluster.nodeA.signIn()
     const bob = await cluster.nodeB.signIn()
