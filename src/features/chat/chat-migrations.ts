@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely'
+import { sql, type Migration } from 'kysely'
 
 /** The chat's tables after the baseline (core/database/baseline-migrations.ts). */
 export function chatMigrations(): Record<string, Migration> {
@@ -23,6 +23,13 @@ export function chatMigrations(): Record<string, Migration> {
         await db.schema.alterTable('threads').addColumn('opened_by', 'text').execute()
         // "How many threads has this address opened today?": asked when it opens one more.
         await db.schema.createIndex('threads_opened_by').on('threads').columns(['opened_by', 'created_at']).execute()
+      },
+    },
+    '0010_thread_message_count': {
+      async up(db) {
+        // Kept in each send's transaction, so a message page needs no count over a deep thread.
+        await db.schema.alterTable('threads').addColumn('message_count', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+        await sql`update threads set message_count = (select count(*) from messages where messages.thread_id = threads.id)`.execute(db)
       },
     },
   }

@@ -78,6 +78,13 @@ export class ChatRecordsRepository {
         .where('last_message_id', 'in', ids)
         .execute()
       await trx
+        .updateTable('threads')
+        .set((eb) => ({
+          message_count: eb.selectFrom('messages as m').select((m) => m.fn.countAll<number>().as('count')).whereRef('m.thread_id', '=', 'threads.id'),
+        }))
+        .where('id', 'in', threadIds)
+        .execute()
+      await trx
         .updateTable('thread_participants')
         .set((eb) => ({
           unread_count: eb

@@ -220,8 +220,8 @@ export class ChatService {
    */
   async listMessages(caller: string, uuid: string, slice: MessageSlice): Promise<MessagePage> {
     const thread = await this.#visibleThread(caller, uuid)
-    const [count, records, participants, consent] = await Promise.all([
-      this.#messages.countMessages(thread.id),
+    const count = thread.message_count
+    const [records, participants, consent] = await Promise.all([
       this.#messages.messages(thread, slice),
       this.#participantsOf(thread),
       this.#consent.of([thread.id]),

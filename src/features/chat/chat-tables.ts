@@ -27,6 +27,8 @@ export interface ThreadTable {
   updated_at: string
   last_message: string | null
   last_message_id: number | null
+  /** Messages in the thread, tombstones included: the count of a message page, kept on write. */
+  message_count: Generated<number>
 }
 
 export interface ParticipantTable {

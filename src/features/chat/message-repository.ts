@@ -137,9 +137,6 @@ export class MessageRepository {
     })
   }
 
-  async countMessages(threadId: number): Promise<number> {
-    return Number((await countMessages(this.#db, threadId)).rows[0]?.count ?? 0)
-  }
 
   /** Messages `sender` has sent into the thread: what an opener has said before an answer. */
   async countSentBy(threadId: number, sender: string): Promise<number> {
@@ -297,13 +294,6 @@ export class MessageRepository {
 
 }
 
-const countMessages = prepared((db: Kysely<ChatTables>, threadId: number) =>
-  db
-    .selectFrom('messages')
-    .select((eb) => eb.fn.countAll().as('count'))
-    .where('thread_id', '=', threadId),
-)
-
 const sliceOfMessages = preparedShapes(
   (
     db: Kysely<ChatTables>,
@@ -379,7 +369,10 @@ const insertClaimedMessage = prepared(
 )
 
 const touchThread = prepared((db: Kysely<ChatTables>, threadId: number, now: string, content: string, id: number) =>
-  db.updateTable('threads').set({ updated_at: now, last_message: content, last_message_id: id }).where('id', '=', threadId),
+  db
+    .updateTable('threads')
+    .set((eb) => ({ updated_at: now, last_message: content, last_message_id: id, message_count: eb('message_count', '+', 1) }))
+    .where('id', '=', threadId),
 )
 
 /**

@@ -14,6 +14,8 @@ export interface ThreadRecord {
   updated_at: string
   last_message: string | null
   last_message_id: number | null
+  /** Messages in the thread, tombstones included. */
+  message_count: number
   unread_count: number
 }
 
@@ -315,6 +317,7 @@ function threadQuery(db: ChatDb, address: string) {
       't.updated_at',
       't.last_message',
       't.last_message_id',
+      't.message_count',
       'tp.unread_count',
       's.id as shop_ref',
       's.name as shop_name',

@@ -77,7 +77,6 @@ describe('the hot queries use indexes (no full scan of threads, participants, me
     ['messages after a cursor', ({ messages }: Repositories) => messages.messages(thread, { afterId: 2, limit: 50 })],
     ['messages before a cursor', ({ messages }: Repositories) => messages.messages(thread, { beforeId: 5, limit: 50 })],
     ['a page of messages', ({ messages }: Repositories) => messages.messages(thread, { offset: 20, limit: 20 })],
-    ['the message count', ({ messages }: Repositories) => messages.countMessages(thread.id)],
     ['cursor links', ({ messages }: Repositories) => messages.hasMessagesBeyond(thread.id, 3, 'before')],
     ['a message of the thread', ({ messages }: Repositories) => messages.hasMessage(thread.id, 3)],
     ['a read marker moving', ({ threads }: Repositories) => threads.markRead(thread.id, bob, 4)],

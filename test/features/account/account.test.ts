@@ -200,6 +200,9 @@ forEachEngine((engine) => {
         [quiet.uuid, null, 0],
       ])
       expect((await carol.getThread(quiet.uuid)).messages).toEqual([])
+      // A message page's count follows the deletions (it is kept with the thread, not counted on read).
+      expect((await bob.listMessages(thread.uuid, { page_size: 10 })).count).toBe(1)
+      expect((await carol.listMessages(quiet.uuid, { page_size: 10 })).count).toBe(0)
       expect((await bob.newMessages()).results.map((m) => m.content)).toEqual(['recent'])
       expect((await raw(retaining, 'GET', picture.url)).status).toBe(404)
       const stored = await withDatabase(retaining, (db) => db.selectFrom('attachments').select('public_id').where('public_id', '=', picture.id).execute())
