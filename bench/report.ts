@@ -108,20 +108,8 @@ export function requestTable(report: Report): string {
     '–',
   ]
   const rows = [...report.requests].map(([name, measured]) => {
-    const { result, ceiling } = measured
-    const targets = requestTargets(name, measured)
-    const failures = result.failures > 0 ? ` (${number(result.failures)} failed)` : ''
-    return [
-      `\`${name}\``,
-      number(result.rps) + failures,
-      number(ceiling.rps),
-      percent(result.rps / ceiling.rps),
-      number(result.p50, 2),
-      number(result.p99, 2),
-      number(result.cpuPerRequest),
-      targets.map((t) => t.what).join(', '),
-      targets.map((t) => mark(t.holds)).join(', '),
-    ]
+    const { result } = measured
+    return [`\`${name}\``, number(result.rps) + failuresOf(result), ...againstCeiling(measured, requestTargets(name, measured))]
   })
   return table(
     ['scenario', 'req/s', 'ceiling req/s around it', 'of ceiling', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'target', 'holds'],
@@ -168,6 +156,24 @@ function thumbnailTargets({ result, ceiling }: Measured): Target[] {
   ]
 }
 
+/** " (3 failed)" after a rate, when some requests failed. */
+function failuresOf(result: Measured['result']): string {
+  return result.failures > 0 ? ` (${number(result.failures)} failed)` : ''
+}
+
+/** The cells every scenario row shares: the ceiling's rate, the share of it, latency, CPU, and the targets. */
+function againstCeiling({ result, ceiling }: Measured, targets: Target[]): string[] {
+  return [
+    number(ceiling.rps),
+    percent(result.rps / ceiling.rps),
+    number(result.p50, 2),
+    number(result.p99, 2),
+    number(result.cpuPerRequest),
+    targets.map((t) => t.what).join(', '),
+    targets.map((t) => mark(t.holds)).join(', '),
+  ]
+}
+
 function streamingTarget(streaming: StreamingResult): Target {
   const growth = streaming.peakRss - streaming.idleRss
   const carried = streaming.uploads * streaming.bytes
@@ -181,20 +187,8 @@ function streamingTarget(streaming: StreamingResult): Target {
 export function attachmentTables(report: Report): string {
   const { photoBytes, thumbnailBytes, uploadConnections, upload, thumbnail, streaming } = report.attachments
   const row = (label: string, measured: Measured, bytes: number, targets: Target[]) => {
-    const { result, ceiling } = measured
-    const failures = result.failures > 0 ? ` (${number(result.failures)} failed)` : ''
-    return [
-      label,
-      number(result.rps, result.rps < 100 ? 1 : 0) + failures,
-      number((result.rps * bytes) / 1e6, 1),
-      number(ceiling.rps),
-      percent(result.rps / ceiling.rps),
-      number(result.p50, 2),
-      number(result.p99, 2),
-      number(result.cpuPerRequest),
-      targets.map((t) => t.what).join(', '),
-      targets.map((t) => mark(t.holds)).join(', '),
-    ]
+    const { result } = measured
+    return [label, number(result.rps, result.rps < 100 ? 1 : 0) + failuresOf(result), number((result.rps * bytes) / 1e6, 1), ...againstCeiling(measured, targets)]
   }
   const rows = [
     ...(upload ? [row(`\`upload\` (${kb(photoBytes)} JPEG, ${uploadConnections} clients)`, upload, photoBytes, uploadTargets(upload))] : []),

@@ -53,7 +53,7 @@ export class ChatRecords {
         const participants = (await this.#threads.participants([thread.id])).get(thread.id) ?? []
         const consent = await this.#consent.of([thread.id])
         // The caller's own data: every marker as the caller may know it.
-        const readMarkers = markersOf(participants, [...blockers, ...consent.hiddenReaders(thread.id, caller)])
+        const readMarkers = markersOf(participants, consent.hiddenReaders(thread.id, caller, blockers))
         const messages: Message[] = []
         for (let afterMessage = 0; ; ) {
           const records = await this.#messages.messages(thread, { afterId: afterMessage, limit: page })

@@ -342,9 +342,9 @@ export class ChatService {
   }
 
   /** Whose read markers `viewer` may not know in a thread: who blocked them, who has not accepted. */
-  async hiddenReaders(viewer: string, threadId: number): Promise<string[]> {
+  async hiddenReaders(viewer: string, threadId: number): Promise<readonly string[]> {
     const [blockers, consent] = await Promise.all([this.#blocks.blockersOf(viewer), this.#consent.of([threadId])])
-    return [...blockers, ...consent.hiddenReaders(threadId, viewer)]
+    return consent.hiddenReaders(threadId, viewer, blockers)
   }
 
   /** Forgets limiter state of addresses that have been quiet, so memory follows active ones. */
@@ -502,19 +502,21 @@ export class ChatService {
       this.#blocks.blockersOf(viewer),
       consentOfThreads,
     ])
-    // Markers the viewer may not know: of those who blocked them, and of those who have not accepted.
-    const hidden = (threadId: number) => (consent.isEmpty ? blockers : [...blockers, ...consent.hiddenReaders(threadId, viewer)])
     return messages.map((message) =>
-      toMessage(message, markersOf(participants.get(message.thread_id) ?? [], hidden(message.thread_id)), attachments.get(message.id) ?? []),
+      toMessage(
+        message,
+        markersOf(participants.get(message.thread_id) ?? [], consent.hiddenReaders(message.thread_id, viewer, blockers)),
+        attachments.get(message.id) ?? [],
+      ),
     )
   }
 
   /** The thread ids a folder of the caller's list keeps or leaves out (docs/api.md §14). */
   async #folder(caller: string, consent: Consent | undefined): Promise<{ onlyIds?: number[]; exceptIds?: number[] }> {
-    if (consent === 'request' || consent === 'declined') return { onlyIds: await this.#consent.threadsIn(caller, consent) }
-    const declined = await this.#consent.threadsIn(caller, 'declined')
-    if (consent === undefined) return { exceptIds: declined }
-    return { exceptIds: [...declined, ...(await this.#consent.threadsIn(caller, 'request'))] }
+    const { request, declined } = await this.#consent.foldersOf(caller)
+    if (consent === 'request') return { onlyIds: request }
+    if (consent === 'declined') return { onlyIds: declined }
+    return { exceptIds: consent === 'accepted' ? [...declined, ...request] : declined }
   }
 
   async #participantsOf(thread: ThreadRecord): Promise<Participant[]> {

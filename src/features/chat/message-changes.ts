@@ -28,7 +28,7 @@ export class MessageChanges {
   readonly #attachments: AttachmentService
   readonly #bus: EventBus
   readonly #threadOf: (caller: string, uuid: string) => Promise<{ id: number }>
-  readonly #hiddenReaders: (viewer: string, threadId: number) => Promise<string[]>
+  readonly #hiddenReaders: (viewer: string, threadId: number) => Promise<readonly string[]>
   readonly #options: MessageChangeOptions
 
   constructor(
@@ -40,7 +40,7 @@ export class MessageChanges {
       /** The thread a caller sees (the chat service answers, NotFound otherwise). */
       threadOf: (caller: string, uuid: string) => Promise<{ id: number }>
       /** Whose read markers `viewer` may not know in the thread (the chat service answers). */
-      hiddenReaders: (viewer: string, threadId: number) => Promise<string[]>
+      hiddenReaders: (viewer: string, threadId: number) => Promise<readonly string[]>
     },
     options: MessageChangeOptions,
   ) {

@@ -57,9 +57,9 @@ export class ConsentRepository {
     return this.#db.selectFrom('consent_requests').select(['thread_id', 'address', 'opener', 'state']).where('thread_id', 'in', threadIds).execute()
   }
 
-  /** The threads `address` holds in `state`. */
-  async threadsIn(address: string, state: PendingConsent): Promise<number[]> {
-    return (await threadsInState(this.#db, address, state)).rows.map((row) => row.thread_id)
+  /** The threads `address` has not accepted, each with its state. */
+  async pendingThreadsOf(address: string): Promise<{ thread_id: number; state: PendingConsent }[]> {
+    return (await pendingThreadsOf(this.#db, address)).rows
   }
 
   /** Accepts: false when there was nothing to accept. */
@@ -95,6 +95,6 @@ const pendingInThread = prepared((db: Kysely<ConsentTables>, threadId: number) =
   db.selectFrom('consent_requests').select(['thread_id', 'address', 'opener', 'state']).where('thread_id', '=', threadId),
 )
 
-const threadsInState = prepared((db: Kysely<ConsentTables>, address: string, state: PendingConsent) =>
-  db.selectFrom('consent_requests').select('thread_id').where('address', '=', address).where('state', '=', state),
+const pendingThreadsOf = prepared((db: Kysely<ConsentTables>, address: string) =>
+  db.selectFrom('consent_requests').select(['thread_id', 'state']).where('address', '=', address),
 )

@@ -39,9 +39,14 @@ export class ThreadConsent {
     return this.stateOf(threadId, address) !== 'accepted'
   }
 
-  /** Those whose reading `viewer` must not learn: everyone else who has not accepted. */
-  hiddenReaders(threadId: number, viewer: string): string[] {
-    return (this.#pending.get(threadId) ?? []).map((record) => record.address).filter((address) => address !== viewer)
+  /**
+   * Those whose reading `viewer` must not learn: everyone else who has not accepted, and
+   * `alsoHidden` (who blocked the viewer), which is the whole answer in nearly every thread.
+   */
+  hiddenReaders(threadId: number, viewer: string, alsoHidden: readonly string[] = []): readonly string[] {
+    const pending = this.#pending.get(threadId)
+    if (!pending) return alsoHidden
+    return [...alsoHidden, ...pending.map((record) => record.address).filter((address) => address !== viewer)]
   }
 
   /** Whether anyone in these threads has yet to accept: most sends and views stop here. */
@@ -62,10 +67,6 @@ export class ConsentService {
   constructor(repository: ConsentRepository, options: ConsentOptions) {
     this.#repository = repository
     this.#options = options
-  }
-
-  get messageLimit(): number {
-    return this.#options.messageLimit
   }
 
   async settings(address: string): Promise<SettingsRecord> {
@@ -97,9 +98,11 @@ export class ConsentService {
     return new ThreadConsent(await this.#repository.pendingIn(threadIds))
   }
 
-  /** The threads `address` holds as requests, or declined: for the inbox's folders. */
-  threadsIn(address: string, state: Exclude<Consent, 'accepted'>): Promise<number[]> {
-    return this.#repository.threadsIn(address, state)
+  /** The threads `address` holds as requests, and those it declined: the inbox's folders. */
+  async foldersOf(address: string): Promise<{ request: number[]; declined: number[] }> {
+    const folders = { request: [] as number[], declined: [] as number[] }
+    for (const { thread_id, state } of await this.#repository.pendingThreadsOf(address)) folders[state].push(thread_id)
+    return folders
   }
 
   /**
