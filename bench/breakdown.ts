@@ -62,7 +62,7 @@ export async function measureCosts(
   })
   // The server's own wiring, without HTTP: the costs measured are the service's as it runs.
   const config = loadConfig({ DATABASE_URL: `sqlite:${path}`, RATE_LIMIT_SEND: '0' })
-  const { auth, chat } = await buildFeatures(config, { db, orderMessages: SINGLE_WRITER, bus: new InProcessBus(), clock: systemClock, limits: await openLimits(config) })
+  const { auth, chat } = await buildFeatures(config, { db, engine: 'sqlite', orderMessages: SINGLE_WRITER, bus: new InProcessBus(), clock: systemClock, limits: await openLimits(config) })
   const { message } = await auth.challenge(user.address)
   const { token } = await auth.issueToken(user.address, message, user.sign(message))
   const signedIn = async () => (await auth.authenticate(token)).address

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from './core/clock.js'
 import type { Config } from './core/config.js'
 import { baselineMigrations } from './core/database/baseline-migrations.js'
 import { openDatabase, type MessageOrdering } from './core/database/database.js'
+import type { Engine } from './core/database/engine.js'
 import type { Migrations } from './core/database/migrations.js'
 import { buildApp } from './core/http/app.js'
 import { StreamHub } from './core/realtime/stream-hub.js'
@@ -58,12 +59,23 @@ import {
 } from './features/moderation/index.js'
 import { Shop, shopMigrations, ShopRepository, shopRoutes, ShopService, type ShopTables } from './features/shops/index.js'
 import { streamRoutes } from './features/streams/index.js'
+import {
+  notificationMigrations,
+  NotificationPreferences,
+  NotificationRepository,
+  notificationRoutes,
+  NotificationService,
+  ThreadMute,
+  type NotificationTables,
+} from './features/notifications/index.js'
+import { jobMigrations } from './core/jobs/job-migrations.js'
+import { JobQueue, type JobTables } from './core/jobs/job-queue.js'
 
 /** Every feature's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations]
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations]
 
 /** All the service's tables, for tools and tests that look at the database as a whole. */
-export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables
+export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables
 
 export interface Server {
   readonly app: FastifyInstance
@@ -96,11 +108,12 @@ const COLLECTION_MS = 3_600_000
  */
 export async function startServer(config: Config, parts: ServerParts = {}): Promise<Server> {
   const clock = parts.clock ?? systemClock
-  const { db, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
+  const { db, engine, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
   const limits = await openLimits(config)
-  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account } = await buildFeatures(config, {
+  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications } = await buildFeatures(config, {
     db,
+    engine,
     orderMessages,
     bus,
     clock,
@@ -132,6 +145,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       { routes: blockRoutes(blocks), schemas: [Block] },
       { routes: consentRoutes(consent), schemas: [ConsentSettings] },
       { routes: accountRoutes(account), schemas: [AccountExport] },
+      { routes: notificationRoutes(notifications), schemas: [NotificationPreferences, ThreadMute] },
     ],
     streamSlots: limits.streams,
     rateLimitStore: limits.signIn,
@@ -141,6 +155,11 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     ],
   })
   limits.logTo(app.log)
+  notifications.start((error) => app.log.warn({ err: error }, 'fanning out recorded chat events failed'))
+  // A commit announced on the bus (from any node) has its recorded event ready to fan out.
+  const stopWaking = bus.subscribe((event) => {
+    if (event.type === 'message' || event.type === 'thread' || event.type === 'read') notifications.wake()
+  })
 
   const housekeeping = setInterval(() => {
     chat.sweepLimiters(clock.now())
@@ -166,6 +185,10 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   bus.onConnection((connected) => {
     if (connected) app.log.info('event bus connected again: streams catch up from the database')
     else app.log.warn('event bus disconnected: streams follow the database until it is back')
+  })
+  app.addHook('preClose', async () => {
+    stopWaking()
+    await notifications.stop()
   })
   app.addHook('onClose', async () => {
     clearInterval(housekeeping)
@@ -194,6 +217,7 @@ async function openBlobStore(config: Config, db: Kysely<object>): Promise<BlobSt
 /** What every feature runs on: the open database, the event bus, the clock, the limits. */
 export interface Foundation {
   db: Kysely<object>
+  engine: Engine
   orderMessages: MessageOrdering
   bus: EventBus
   clock: Clock
@@ -241,7 +265,7 @@ export async function openLimits(config: Config): Promise<Limits> {
  * Each feature's repository and service, wired to its neighbours; startServer puts routes on
  * them, and the benchmark calls them without HTTP.
  */
-export async function buildFeatures(config: Config, { db, orderMessages, bus, clock, limits }: Foundation) {
+export async function buildFeatures(config: Config, { db, engine, orderMessages, bus, clock, limits }: Foundation) {
   const threads = new ThreadRepository(db)
   const messages = new MessageRepository(db, orderMessages)
   const blobs = await openBlobStore(config, db)
@@ -260,6 +284,18 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
     messageLimit: config.requestMessageLimit,
     clock,
   })
+  const jobs = new JobQueue(db, engine, clock)
+  const notifications = new NotificationService(
+    {
+      repository: new NotificationRepository(db),
+      jobs,
+      db,
+      consent,
+      // The chat is built below, and asked only at request time.
+      threadOf: (caller, uuid) => chat.threadOf(caller, uuid),
+    },
+    { clock },
+  )
   const attachmentRepository = new AttachmentRepository(db)
   const attachments = new AttachmentService(
     {
@@ -277,7 +313,7 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
     },
   )
   const chat: ChatService = new ChatService(
-    { threads, messages, shops, attachments, blocks, consent, bus },
+    { threads, messages, shops, attachments, blocks, consent, bus, record: (trx, event) => notifications.record(trx, event) },
     {
       network: config.network,
       maxMessageLength: config.maxMessageLength,
@@ -310,8 +346,9 @@ export async function buildFeatures(config: Config, { db, orderMessages, bus, cl
       consent,
       attachments,
       auth,
+      notifications,
     },
     { network: config.network, retentionDays: config.messageRetentionDays, clock },
   )
-  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account }
+  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs }
 }

@@ -4,6 +4,7 @@ import { isValidAddress, type Network } from '../../core/vfx/address.js'
 import type { AuthService } from '../auth/index.js'
 import type { Block, BlockService } from '../blocks/index.js'
 import type { ChatRecords, ThreadDetail } from '../chat/index.js'
+import type { NotificationService } from '../notifications/index.js'
 import type { ConsentService } from '../consent/index.js'
 import type { AttachmentService } from '../attachments/index.js'
 import type { ShopService } from '../shops/index.js'
@@ -17,6 +18,7 @@ export interface AccountParts {
   consent: ConsentService
   attachments: AttachmentService
   auth: AuthService
+  notifications: NotificationService
 }
 
 export interface AccountOptions {
@@ -70,13 +72,14 @@ export class AccountService {
       if (isValidAddress(confirm, this.#options.network)) throw new Forbidden('You can only erase your own account.')
       throw new Invalid('confirm', 'Enter your own address to confirm.')
     }
-    const { chat, shops, blocks, consent, auth } = this.#parts
+    const { chat, shops, blocks, consent, auth, notifications } = this.#parts
     await auth.revokeAll(caller)
     await chat.leaveEveryThread(caller)
     await chat.eraseMessagesOf(caller)
     for (const shop of await shops.ownedBy(caller)) await shops.delete(caller, shop.id)
     await blocks.removeAllBy(caller)
     await consent.removeAllOf(caller)
+    await notifications.erase(caller)
   }
 
   /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Transaction } from 'kysely'
 import type { EventBus } from '../../core/bus/event-bus.js'
 import { timestamp, type Clock } from '../../core/clock.js'
 import { Forbidden, Invalid, NotFound, RateLimited } from '../../core/errors.js'
@@ -8,11 +9,11 @@ import type { Attachment, AttachmentService } from '../attachments/index.js'
 import type { BlockService } from '../blocks/index.js'
 import type { Consent, ConsentService, ThreadConsent } from '../consent/index.js'
 import type { ShopService } from '../shops/index.js'
-import type { ChatEvent } from './chat-events.js'
+import type { ChatEvent, RecordEvent, RecordedChatEvent } from './chat-events.js'
 import type { Message, ThreadDetail } from './chat-schemas.js'
 import { markersOf, previewOf, toMessage, toThread } from './chat-views.js'
 import type { MessageRecord, MessageRepository, NewMessagesFilter } from './message-repository.js'
-import type { Participant, ThreadListFilter, ThreadRecord, ThreadRepository } from './thread-repository.js'
+import type { Participant, ReadMarker, ThreadListFilter, ThreadRecord, ThreadRepository } from './thread-repository.js'
 import { checkContent, checkParticipantCount, isUuid, threadKey, withShopOwner } from './thread-rules.js'
 
 export interface ChatServiceOptions {
@@ -37,6 +38,8 @@ export interface ChatParts {
   blocks: BlockService
   consent: ConsentService
   bus: EventBus
+  /** Where new messages, new threads and moved read markers are kept in their own transaction. */
+  record?: RecordEvent
 }
 
 export interface MessageSlice {
@@ -79,6 +82,7 @@ export class ChatService {
   readonly #blocks: BlockService
   readonly #consent: ConsentService
   readonly #bus: EventBus
+  readonly #record: RecordEvent | undefined
   readonly #options: ChatServiceOptions
 
   constructor(parts: ChatParts, options: ChatServiceOptions) {
@@ -89,6 +93,7 @@ export class ChatService {
     this.#blocks = parts.blocks
     this.#consent = parts.consent
     this.#bus = parts.bus
+    this.#record = parts.record
     this.#options = options
   }
 
@@ -138,13 +143,17 @@ export class ChatService {
     let created = false
     if (!ref) {
       await this.#checkOpeningLimits(caller)
+      const uuid = randomUUID()
       const made = await this.#threads.createThread({
-        uuid: randomUUID(),
+        uuid,
         key,
         shopId,
         participants,
         openedBy: caller,
         now: timestamp(this.#options.clock),
+        recorded: this.#recorder(({ trx, record }, id: number) =>
+          record(trx, { type: 'thread', recipients: participants, data: { uuid, action: 'created' }, thread: { id, shop_id: shopId }, actor: caller }),
+        ),
       })
       ref = made
       created = made.created
@@ -371,6 +380,11 @@ export class ChatService {
               attached = await this.#attachments.claim(trx, { publicIds: attachmentIds, threadId: thread.id, uploader: sender, messageId })
               return { preview: /\S/u.test(content) ? content : previewOf(attached) }
             },
+      recorded: this.#recorder(({ trx, record }, added: MessageRecord, participants: Participant[]) => {
+        const everyone = participants.map((p) => p.address)
+        const data = toMessage(added, markersOf(participants), attached ?? [])
+        return record(trx, { type: 'message', recipients: everyone, data, thread: { id: thread.id, shop_id: thread.shop_id }, actor: sender })
+      }),
     })
     // A new message comes back with the participants its transaction updated; a replayed one does not.
     const participants = current ?? (await this.#participantsOf(thread))
@@ -431,19 +445,39 @@ export class ChatService {
   }
 
   async #markRead(thread: ThreadRecord, caller: string, upTo: number) {
-    const marker = await this.#threads.markRead(thread.id, caller, upTo)
+    // Who hears of it is settled before the marker moves, so the same list is recorded and published.
+    const [participants, consent] = await Promise.all([this.#participantsOf(thread), this.#consent.of([thread.id])])
+    // Until they accept, their reading reaches only their own devices.
+    const everyone = consent.isPendingFor(thread.id, caller) ? [caller] : participants.map((p) => p.address)
+    const recipients = await this.#blocks.withoutBlocks(caller, everyone)
+    const event = (lastReadId: number): RecordedChatEvent => ({
+      type: 'read',
+      recipients,
+      data: { uuid: thread.uuid, address: caller, last_read_id: lastReadId },
+      thread: { id: thread.id, shop_id: thread.shop_id },
+      actor: caller,
+    })
+    const marker = await this.#threads.markRead(
+      thread.id,
+      caller,
+      upTo,
+      this.#recorder(({ trx, record }, moved: ReadMarker) => record(trx, event(moved.last_read_id))),
+    )
     if (marker.moved) {
-      const [participants, consent] = await Promise.all([this.#participantsOf(thread), this.#consent.of([thread.id])])
-      // Until they accept, their reading reaches only their own devices.
-      const everyone = consent.isPendingFor(thread.id, caller) ? [caller] : participants.map((p) => p.address)
-      this.#publish({
-        type: 'read',
-        recipients: await this.#blocks.withoutBlocks(caller, everyone),
-        data: { uuid: thread.uuid, address: caller, last_read_id: marker.last_read_id },
-      })
+      const { thread: _thread, actor: _actor, ...published } = event(marker.last_read_id)
+      this.#publish(published)
     }
     return marker
   }
+
+  /** A transaction hook that records an event, or none when nothing keeps events. */
+  #recorder<A extends unknown[]>(
+    hook: (into: { trx: Transaction<object>; record: RecordEvent }, ...args: A) => Promise<void>,
+  ): ((trx: Transaction<object>, ...args: A) => Promise<void>) | undefined {
+    const record = this.#record
+    return record && ((trx, ...args) => hook({ trx, record }, ...args))
+  }
+
 
   /** Validates addresses and the shop, then adds the shop's owner as on creation. */
   async #completeParticipants(requested: string[], shopId: number | null): Promise<{ participants: string[]; shopOwner: string | null }> {

@@ -1,5 +1,5 @@
 /** Threads between VFX addresses and their messages: inboxes, read markers, new-messages. */
-export type { ChatEvent } from './chat-events.js'
+export type { ChatEvent, RecordedChatEvent, RecordEvent } from './chat-events.js'
 export { Message, ReadEvent, Thread, ThreadDetail, ThreadEvent, TypingEvent } from './chat-schemas.js'
 export { chatMigrations } from './chat-migrations.js'
 export { ChatRecords } from './chat-records.js'

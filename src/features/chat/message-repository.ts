@@ -66,8 +66,10 @@ export class MessageRepository {
      * says what the thread shows as its last message; throwing rolls the message back.
      */
     attach?: (trx: Transaction<object>, messageId: number) => Promise<{ preview: string }>
+    /** Runs last in the message's transaction, with the message and its participants (it records the event). */
+    recorded?: (trx: Transaction<object>, message: MessageRecord, participants: Participant[]) => Promise<void>
   }): Promise<{ message: MessageRecord; created: boolean; participants?: Participant[] }> {
-    const { threadId, threadUuid, sender, content, clientId, now, attach } = message
+    const { threadId, threadUuid, sender, content, clientId, now, attach, recorded } = message
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const existing = clientId === null ? undefined : await findByClientId(trx, threadId, sender, clientId)
@@ -82,13 +84,10 @@ export class MessageRepository {
         await touchThread(trx, threadId, now, preview, id)
         const participants = (await touchParticipants(trx, threadId, sender, id, now)).rows
         await deliverToInboxes(trx, threadId, sender, id, now)
-        return {
-          message: { id, thread_id: threadId, thread_uuid: threadUuid, sender, content, timestamp: now, edited_at: null, deleted_by: null },
-          created: true,
-          participants: participants
-            .sort((a, b) => a.position - b.position)
-            .map((p) => ({ address: p.address, last_read_id: p.last_read_id })),
-        }
+        const added = { id, thread_id: threadId, thread_uuid: threadUuid, sender, content, timestamp: now, edited_at: null, deleted_by: null }
+        const current = participants.sort((a, b) => a.position - b.position).map((p) => ({ address: p.address, last_read_id: p.last_read_id }))
+        await recorded?.(trx as unknown as Transaction<object>, added, current)
+        return { message: added, created: true, participants: current }
       })
     } catch (error) {
       // A concurrent send with the same client_id won the race: answer with its message.

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import { isUniqueViolation } from '../../core/database/database.js'
 import { prepared, preparedShapes } from '../../core/database/prepared.js'
 import { Conflict } from '../../core/errors.js'
@@ -70,6 +70,8 @@ export class ThreadRepository {
     /** Who asked for it: new threads from addresses nobody answered are counted by it. */
     openedBy: string
     now: string
+    /** Runs last in the thread's transaction, with its id (it records the event). */
+    recorded?: (trx: Transaction<object>, id: number) => Promise<void>
   }): Promise<{ id: number; uuid: string; created: boolean }> {
     try {
       return await this.#db.transaction().execute(async (trx) => {
@@ -89,6 +91,7 @@ export class ThreadRepository {
           .insertInto('thread_participants')
           .values(thread.participants.map((address, position) => ({ thread_id: id, address, position, updated_at: thread.now })))
           .execute()
+        await thread.recorded?.(trx as unknown as Transaction<object>, id)
         return { id, uuid: thread.uuid, created: true }
       })
     } catch (error) {
@@ -258,23 +261,33 @@ export class ThreadRepository {
    * racing calls the later one re-checks its condition against the earlier one's commit and
    * cannot move the marker back (a read-then-write could, on PostgreSQL).
    */
-  async markRead(threadId: number, address: string, upTo: number): Promise<ReadMarker & { moved: boolean }> {
-    const moved = await this.#db
-      .updateTable('thread_participants')
-      .set((eb) => ({
-        last_read_id: upTo,
-        unread_count: eb
-          .selectFrom('messages')
-          .select((count) => count.fn.countAll<number>().as('count'))
-          .where('thread_id', '=', threadId)
-          .where('id', '>', upTo)
-          .where('sender', '<>', address),
-      }))
-      .where('thread_id', '=', threadId)
-      .where('address', '=', address)
-      .where('last_read_id', '<', upTo)
-      .returning(['last_read_id', 'unread_count'])
-      .executeTakeFirst()
+  async markRead(
+    threadId: number,
+    address: string,
+    upTo: number,
+    /** Runs in the marker's transaction when it moved (it records the event). */
+    recorded?: (trx: Transaction<object>, marker: ReadMarker) => Promise<void>,
+  ): Promise<ReadMarker & { moved: boolean }> {
+    const moved = await this.#db.transaction().execute(async (trx) => {
+      const marker = await trx
+        .updateTable('thread_participants')
+        .set((eb) => ({
+          last_read_id: upTo,
+          unread_count: eb
+            .selectFrom('messages')
+            .select((count) => count.fn.countAll<number>().as('count'))
+            .where('thread_id', '=', threadId)
+            .where('id', '>', upTo)
+            .where('sender', '<>', address),
+        }))
+        .where('thread_id', '=', threadId)
+        .where('address', '=', address)
+        .where('last_read_id', '<', upTo)
+        .returning(['last_read_id', 'unread_count'])
+        .executeTakeFirst()
+      if (marker) await recorded?.(trx as unknown as Transaction<object>, marker)
+      return marker
+    })
     if (moved) return { ...moved, moved: true }
     const current = await this.#db
       .selectFrom('thread_participants')

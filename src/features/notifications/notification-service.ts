@@ -1,0 +1,191 @@
+import type { Kysely, Transaction } from 'kysely'
+import { timestamp, type Clock } from '../../core/clock.js'
+import { Invalid, NotFound } from '../../core/errors.js'
+import { JobWorker, type Job, type JobQueue } from '../../core/jobs/job-queue.js'
+import type { RecordedChatEvent } from '../chat/index.js'
+import type { ConsentService } from '../consent/index.js'
+import type { MuteRecord, NotificationRepository, SettingsRecord } from './notification-repository.js'
+import { checkQuietHours, quietUntil, type Channel, type QuietHours } from './notification-rules.js'
+import type { NotificationPreferences, ThreadMute } from './notification-schemas.js'
+
+/** The queue of recorded chat events, each fanned out once to every channel. */
+export const CHAT_EVENTS = 'chat-events'
+
+/**
+ * What a channel makes of one recorded event, read outside any transaction (preferences,
+ * endpoints): the writes it plans (its own jobs), which run in the transaction that retires
+ * the event, so a crash repeats the whole fan-out or none of it.
+ */
+export type EventConsumer = (event: RecordedChatEvent) => Promise<((trx: Transaction<object>) => Promise<void>) | undefined>
+
+/** Someone an event reaches on a channel, and from when (the end of their quiet hours). */
+export interface Reach {
+  address: string
+  notBefore: number | null
+  previews: boolean
+}
+
+export interface NotificationParts {
+  repository: NotificationRepository
+  jobs: JobQueue
+  db: Kysely<object>
+  consent: ConsentService
+  /** The id of a thread the caller sees (NotFound otherwise): the chat answers. */
+  threadOf(caller: string, uuid: string): Promise<{ id: number }>
+}
+
+const DEFAULTS: SettingsRecord = {
+  push: 1,
+  email: 1,
+  webhooks: 1,
+  previews: 0,
+  quiet_start: null,
+  quiet_end: null,
+  time_zone: 'UTC',
+  digest_after_minutes: 15,
+}
+
+const FAN_OUT = { batch: 50, leaseMs: 30_000, pollMs: 1_000 }
+
+/**
+ * People's notification preferences and mutes (docs/api.md §15), and the outbox every channel
+ * starts from: the chat records each new message, thread and read in its own transaction
+ * (`record`), and one node fans each out to the channels' consumers exactly once.
+ */
+export class NotificationService {
+  readonly #parts: NotificationParts
+  readonly #clock: Clock
+  readonly #consumers: EventConsumer[] = []
+  #fanOut: JobWorker<RecordedChatEvent> | undefined
+
+  constructor(parts: NotificationParts, options: { clock: Clock }) {
+    this.#parts = parts
+    this.#clock = options.clock
+  }
+
+  async preferences(address: string): Promise<NotificationPreferences> {
+    return toPreferences((await this.#parts.repository.settings([address])).get(address) ?? DEFAULTS)
+  }
+
+  async updatePreferences(address: string, patch: Partial<NotificationPreferences>): Promise<NotificationPreferences> {
+    if (patch.quiet_hours) checkQuietHours(patch.quiet_hours)
+    const merged = { ...(await this.preferences(address)), ...patch }
+    const record = toRecord(merged)
+    await this.#parts.repository.saveSettings(address, record)
+    return toPreferences(record)
+  }
+
+  async mutes(address: string, limit: number, offset: number): Promise<{ count: number; mutes: ThreadMute[] }> {
+    const { count, mutes } = await this.#parts.repository.mutes(address, limit, offset)
+    return { count, mutes: mutes.map(toMute) }
+  }
+
+  async mute(address: string, uuid: string, until: string | null): Promise<ThreadMute> {
+    if (until !== null && Date.parse(until) <= this.#clock.now()) throw new Invalid('until', 'Must be in the future.')
+    const { id } = await this.#parts.threadOf(address, uuid)
+    return toMute(await this.#parts.repository.mute(address, { id, uuid }, until && new Date(until).toISOString(), timestamp(this.#clock)))
+  }
+
+  async unmute(address: string, uuid: string): Promise<void> {
+    const { id } = await this.#parts.threadOf(address, uuid)
+    if (!(await this.#parts.repository.unmute(address, id))) throw new NotFound('This thread is not muted.')
+  }
+
+  /** Forgets a person's preferences and mutes (account erasure). */
+  erase(address: string): Promise<void> {
+    return this.#parts.repository.erase(address)
+  }
+
+  /** Keeps a chat event in the chat's transaction (the chat's RecordEvent). */
+  record(trx: Transaction<object>, event: RecordedChatEvent): Promise<void> {
+    return this.#parts.jobs.enqueue(trx, CHAT_EVENTS, [event])
+  }
+
+  /**
+   * Of `addresses`, those `event`'s thread may reach on `channel` now or later: not the ones
+   * who turned the channel off, muted the thread or declined it; quiet hours say from when.
+   */
+  async reach(channel: Channel, event: RecordedChatEvent, addresses: readonly string[]): Promise<Reach[]> {
+    const now = this.#clock.now()
+    const [settings, muted, consent] = await Promise.all([
+      this.#parts.repository.settings(addresses),
+      this.#parts.repository.mutedBy(event.thread.id, addresses, new Date(now).toISOString()),
+      this.#parts.consent.of([event.thread.id]),
+    ])
+    return addresses.flatMap((address) => {
+      const chosen = settings.get(address) ?? DEFAULTS
+      if (!chosen[channel] || muted.has(address) || consent.stateOf(event.thread.id, address) === 'declined') return []
+      return [{ address, notBefore: quietUntil(quietHoursOf(chosen), now), previews: chosen.previews === 1 }]
+    })
+  }
+
+  /** Adds a channel: every event recorded from now on reaches it. */
+  consume(consumer: EventConsumer): void {
+    this.#consumers.push(consumer)
+  }
+
+  /** Starts fanning recorded events out on this node; every node may run it, each event goes once. */
+  start(onError: (error: unknown) => void): void {
+    this.#fanOut = new JobWorker<RecordedChatEvent>(this.#parts.jobs, CHAT_EVENTS, (jobs) => this.#fanOutAll(jobs), { ...FAN_OUT, onError }).start()
+  }
+
+  /** Looks for recorded events now: a commit just announced one. */
+  wake(): void {
+    this.#fanOut?.wake()
+  }
+
+  async stop(): Promise<void> {
+    await this.#fanOut?.stop()
+  }
+
+  async #fanOutAll(jobs: Job<RecordedChatEvent>[]): Promise<void> {
+    for (const job of jobs) {
+      const writes = await Promise.all(this.#consumers.map((consume) => consume(job.payload)))
+      await this.#parts.db
+        .transaction()
+        .execute(async (trx) => {
+          for (const write of writes) await write?.(trx)
+          // Another node took the event over after this lease ran out: its fan-out stands, not this one.
+          if (!(await this.#parts.jobs.finish(job, trx))) throw new LeaseLost()
+        })
+        .catch((error: unknown) => {
+          if (!(error instanceof LeaseLost)) throw error
+        })
+    }
+  }
+}
+
+class LeaseLost extends Error {}
+
+function quietHoursOf(settings: SettingsRecord): QuietHours | null {
+  return settings.quiet_start && settings.quiet_end ? { start: settings.quiet_start, end: settings.quiet_end, time_zone: settings.time_zone } : null
+}
+
+function toPreferences(settings: SettingsRecord): NotificationPreferences {
+  return {
+    push: settings.push === 1,
+    email: settings.email === 1,
+    webhooks: settings.webhooks === 1,
+    previews: settings.previews === 1,
+    quiet_hours: quietHoursOf(settings),
+    digest_after_minutes: settings.digest_after_minutes,
+  }
+}
+
+function toRecord(preferences: NotificationPreferences): SettingsRecord {
+  const quiet = preferences.quiet_hours
+  return {
+    push: Number(preferences.push),
+    email: Number(preferences.email),
+    webhooks: Number(preferences.webhooks),
+    previews: Number(preferences.previews),
+    quiet_start: quiet?.start ?? null,
+    quiet_end: quiet?.end ?? null,
+    time_zone: quiet?.time_zone ?? DEFAULTS.time_zone,
+    digest_after_minutes: preferences.digest_after_minutes,
+  }
+}
+
+function toMute(mute: MuteRecord): ThreadMute {
+  return { thread: mute.thread_uuid, until: mute.muted_until, created_at: mute.created_at }
+}
