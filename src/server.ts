@@ -84,6 +84,8 @@ export interface Server {
   readonly attachments: AttachmentService
   /** Export, erasure and message retention; tests run a retention pass through it. */
   readonly account: AccountService
+  /** Preferences, mutes and the fan-out of recorded chat events; tests add consumers to it. */
+  readonly notifications: NotificationService
   /** Base URL it listens on, e.g. http://127.0.0.1:8000 */
   readonly url: string
   close(): Promise<void>
@@ -202,7 +204,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  return { app, bus, chat, attachments, account, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
+  return { app, bus, chat, attachments, account, notifications, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
 }
 
 /** Files beside the database on one node; PostgreSQL when several nodes must serve any file. */

@@ -45,7 +45,8 @@ const DEFAULTS: SettingsRecord = {
   digest_after_minutes: 15,
 }
 
-const FAN_OUT = { batch: 50, leaseMs: 30_000, pollMs: 1_000 }
+/** A fan-out that fails is tried again once its lease runs out. */
+export const FAN_OUT = { batch: 50, leaseMs: 30_000, pollMs: 1_000 }
 
 /**
  * People's notification preferences and mutes (docs/api.md §15), and the outbox every channel
@@ -126,7 +127,10 @@ export class NotificationService {
 
   /** Starts fanning recorded events out on this node; every node may run it, each event goes once. */
   start(onError: (error: unknown) => void): void {
-    this.#fanOut = new JobWorker<RecordedChatEvent>(this.#parts.jobs, CHAT_EVENTS, (jobs) => this.#fanOutAll(jobs), { ...FAN_OUT, onError }).start()
+    this.#fanOut = new JobWorker<RecordedChatEvent>(this.#parts.jobs, CHAT_EVENTS, (jobs) => this.#fanOutAll(jobs, onError), {
+      ...FAN_OUT,
+      onError,
+    }).start()
   }
 
   /** Looks for recorded events now: a commit just announced one. */
@@ -138,19 +142,19 @@ export class NotificationService {
     await this.#fanOut?.stop()
   }
 
-  async #fanOutAll(jobs: Job<RecordedChatEvent>[]): Promise<void> {
+  /** Each event on its own: one that fails stays leased, and is fanned out again when its lease runs out. */
+  async #fanOutAll(jobs: Job<RecordedChatEvent>[], onError: (error: unknown) => void): Promise<void> {
     for (const job of jobs) {
-      const writes = await Promise.all(this.#consumers.map((consume) => consume(job.payload)))
-      await this.#parts.db
-        .transaction()
-        .execute(async (trx) => {
+      try {
+        const writes = await Promise.all(this.#consumers.map((consume) => consume(job.payload)))
+        await this.#parts.db.transaction().execute(async (trx) => {
           for (const write of writes) await write?.(trx)
           // Another node took the event over after this lease ran out: its fan-out stands, not this one.
           if (!(await this.#parts.jobs.finish(job, trx))) throw new LeaseLost()
         })
-        .catch((error: unknown) => {
-          if (!(error instanceof LeaseLost)) throw error
-        })
+      } catch (error) {
+        if (!(error instanceof LeaseLost)) onError(error)
+      }
     }
   }
 }
