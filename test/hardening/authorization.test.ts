@@ -130,6 +130,12 @@ const MATRIX: Record<string, Call & { expected: Statuses }> = {
   'POST /api/chat/{uuid}/decline/': { path: (w) => `/api/chat/${w.thread.uuid}/decline/`, expected: [401, 401, 404, 409, 401, 404, 409] },
   'GET /api/consent/settings/': { path: () => '/api/consent/settings/', expected: [401, 401, 200, 200, 401, 200, 200] },
   'PATCH /api/consent/settings/': { path: () => '/api/consent/settings/', body: () => ({ message_requests: true }), expected: [401, 401, 200, 200, 401, 200, 200] },
+  // Notifications (§15): each caller's own preferences; a mute only of a thread one takes part in.
+  'GET /api/notifications/preferences/': { path: () => '/api/notifications/preferences/', expected: [401, 401, 200, 200, 401, 200, 200] },
+  'PATCH /api/notifications/preferences/': { path: () => '/api/notifications/preferences/', body: () => ({ push: false }), expected: [401, 401, 200, 200, 401, 200, 200] },
+  'GET /api/notifications/mutes/': { path: () => '/api/notifications/mutes/', expected: [401, 401, 200, 200, 401, 200, 200] },
+  'PUT /api/notifications/mutes/{uuid}/': { path: (w) => `/api/notifications/mutes/${w.thread.uuid}/`, body: () => ({}), expected: [401, 401, 404, 200, 401, 404, 200] },
+  'DELETE /api/notifications/mutes/{uuid}/': { path: (w) => `/api/notifications/mutes/${w.thread.uuid}/`, expected: [401, 401, 404, 404, 401, 404, 404] },
 }
 
 let server: TestServer
@@ -305,6 +311,9 @@ const THREAD_MATRIX: Record<string, { path: (t: ThreadWorld) => string; body?: (
   },
   'DELETE /api/chat/{uuid}/message/{id}/': { path: (t) => `/api/chat/${t.uuid}/message/${t.openerMessage}/`, expected: [204, 204, 403] },
   'GET /api/chat/ws/': { path: () => '/api/chat/ws/', expected: [403, 403, 201] },
+  // Silencing a thread one still sees is always one's own choice.
+  'PUT /api/notifications/mutes/{uuid}/': { path: (t) => `/api/notifications/mutes/${t.uuid}/`, body: () => ({}), expected: [200, 200, 200] },
+  'DELETE /api/notifications/mutes/{uuid}/': { path: (t) => `/api/notifications/mutes/${t.uuid}/`, expected: [404, 404, 404] },
 }
 
 /** A fresh thread in the state `role` meets it. */
