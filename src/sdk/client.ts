@@ -5,11 +5,27 @@ import type { Block } from '../features/blocks/index.js'
 import type { Message, Thread, ThreadDetail } from '../features/chat/index.js'
 import type { ConsentSettings } from '../features/consent/index.js'
 import type { AuditEntry, Report, Suspension } from '../features/moderation/index.js'
+import type { NotificationPreferences, ThreadMute } from '../features/notifications/index.js'
 import type { Shop } from '../features/shops/index.js'
 import type { VfxSigner } from './signer.js'
 
 // The server's own schemas are the one definition of every shape the API answers with.
-export type { Attachment, AuditEntry, Block, Challenge, ConsentSettings, Message, Report, Session, Shop, Suspension, Thread, ThreadDetail }
+export type {
+  Attachment,
+  AuditEntry,
+  Block,
+  Challenge,
+  ConsentSettings,
+  Message,
+  NotificationPreferences,
+  Report,
+  Session,
+  Shop,
+  Suspension,
+  Thread,
+  ThreadDetail,
+  ThreadMute,
+}
 
 /** A thread's standing for the caller (docs/api.md §14): accepted, a message request, or declined. */
 export type Consent = Thread['consent']
@@ -246,6 +262,29 @@ export class VfxChatClient {
 
   updateConsentSettings(body: Partial<ConsentSettings>) {
     return this.request<ConsentSettings>('PATCH', '/api/consent/settings/', { body })
+  }
+
+  // ---- notification preferences and mutes ----
+
+  notificationPreferences() {
+    return this.request<NotificationPreferences>('GET', '/api/notifications/preferences/')
+  }
+
+  updateNotificationPreferences(body: Partial<NotificationPreferences>) {
+    return this.request<NotificationPreferences>('PATCH', '/api/notifications/preferences/', { body })
+  }
+
+  listMutes(query: { page?: number; page_size?: number } = {}) {
+    return this.request<Page<ThreadMute>>('GET', '/api/notifications/mutes/', { query })
+  }
+
+  /** Silences a thread on every channel, for ever (`until` null) or until a time. */
+  muteThread(uuid: string, until: string | null = null) {
+    return this.request<ThreadMute>('PUT', `/api/notifications/mutes/${encodeURIComponent(uuid)}/`, { body: { until } })
+  }
+
+  unmuteThread(uuid: string) {
+    return this.request<void>('DELETE', `/api/notifications/mutes/${encodeURIComponent(uuid)}/`)
   }
 
   // ---- reports and moderation (operators only, but for `reportThread`) ----
