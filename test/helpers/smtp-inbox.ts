@@ -89,6 +89,16 @@ export class SmtpInbox {
     return mail
   }
 
+  /** The `token` of the link to `path` in the next mail to `to`. */
+  async linkToken(to: string, path: string): Promise<{ mail: ReceivedMail; token: string }> {
+    const mail = await this.next((m) => m.to.includes(to))
+    const link = `${path}?token=`
+    const at = mail.text.indexOf(link)
+    const token = at < 0 ? undefined : /^[A-Za-z0-9_-]+/.exec(mail.text.slice(at + link.length))?.[0]
+    if (!token) throw new Error(`no link to ${path} in: ${mail.text}`)
+    return { mail, token }
+  }
+
   /** Mails to `address` received so far. */
   to(address: string): ReceivedMail[] {
     return this.mails.filter((mail) => mail.to.includes(address))
@@ -107,7 +117,8 @@ function parseMail(raw: string, to: string[]): ReceivedMail {
   const entities = boundary ? body.split(`--${boundary}`).slice(1, -1).map((part) => splitEntity(part.replace(/^\r\n/, ''))) : [{ headers, body }]
   for (const entity of entities) {
     const type = (entity.headers.get('content-type') ?? 'text/plain').split(';')[0]!.trim().toLowerCase()
-    parts.set(type, decode(entity.body, entity.headers.get('content-transfer-encoding') ?? '7bit'))
+    // SMTP carries CRLF line ends; tests compare with '\n'.
+    parts.set(type, decode(entity.body, entity.headers.get('content-transfer-encoding') ?? '7bit').replace(/\r\n/g, '\n'))
   }
   return { to, headers, subject: headers.get('subject') ?? '', text: parts.get('text/plain') ?? '', html: parts.get('text/html') ?? '' }
 }
