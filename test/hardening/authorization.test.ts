@@ -130,6 +130,15 @@ const MATRIX: Record<string, Call & { expected: Statuses }> = {
   'POST /api/chat/{uuid}/decline/': { path: (w) => `/api/chat/${w.thread.uuid}/decline/`, expected: [401, 401, 404, 409, 401, 404, 409] },
   'GET /api/consent/settings/': { path: () => '/api/consent/settings/', expected: [401, 401, 200, 200, 401, 200, 200] },
   'PATCH /api/consent/settings/': { path: () => '/api/consent/settings/', body: () => ({ message_requests: true }), expected: [401, 401, 200, 200, 401, 200, 200] },
+  // E-mail (§15.4) is off without SMTP_URL, as on this server: 404 for everyone signed in, and
+  // for the links, which need no sign-in (their token says who).
+  'GET /api/notifications/email/': { path: () => '/api/notifications/email/', expected: [401, 401, 404, 404, 401, 404, 404] },
+  'PUT /api/notifications/email/': { path: () => '/api/notifications/email/', body: () => ({ email: 'a@example.com' }), expected: [401, 401, 404, 404, 401, 404, 404] },
+  'DELETE /api/notifications/email/': { path: () => '/api/notifications/email/', expected: [401, 401, 404, 404, 401, 404, 404] },
+  'GET /api/notifications/email/verify/': { path: () => '/api/notifications/email/verify/?token=x', expected: [404, 404, 404, 404, 404, 404, 404] },
+  'POST /api/notifications/email/verify/': { path: () => '/api/notifications/email/verify/?token=x', expected: [404, 404, 404, 404, 404, 404, 404] },
+  'GET /api/notifications/email/unsubscribe/': { path: () => '/api/notifications/email/unsubscribe/?token=x', expected: [404, 404, 404, 404, 404, 404, 404] },
+  'POST /api/notifications/email/unsubscribe/': { path: () => '/api/notifications/email/unsubscribe/?token=x', expected: [404, 404, 404, 404, 404, 404, 404] },
 }
 
 let server: TestServer

@@ -14,7 +14,15 @@ export const EmailAddress = withExample(
 export type EmailAddress = Static<typeof EmailAddress>
 
 const LinkQuery = Type.Object({ token: Type.String({ maxLength: 128, description: "The token of the mail's link." }) })
-const HtmlPage = { description: 'A page for a person who opened the link.', content: { 'text/html': { schema: Type.String() } } }
+const HtmlPage = {
+  description: 'A page for a person who opened the link.',
+  content: {
+    'text/html': {
+      schema: Type.String(),
+      example: '<!doctype html>…<form method="post" action="?token=…"><button type="submit">Confirm</button></form>…',
+    },
+  },
+}
 const Unsubscribed = withExample(Type.Object({ unsubscribed: Type.Boolean() }), { unsubscribed: true })
 
 const email = { tags: ['notifications'] }

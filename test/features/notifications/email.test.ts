@@ -163,6 +163,21 @@ forEachEngine((engine) => {
     })
   })
 
+  describe('the links (verify/, unsubscribe/)', () => {
+    it('answer a missing, overlong or unknown token with 400 on token, and a body of another kind with 415', async () => {
+      for (const link of ['verify', 'unsubscribe']) {
+        for (const method of ['GET', 'POST']) {
+          const missing = await raw(server, method, `${EMAIL}${link}/`)
+          expect({ link, method, status: missing.status, fields: Object.keys(missing.json as object) }).toEqual({ link, method, status: 400, fields: ['token'] })
+          expect((await raw(server, method, `${EMAIL}${link}/?token=${'x'.repeat(129)}`)).status).toBe(400)
+        }
+        expect((await raw(server, 'POST', `${EMAIL}${link}/?token=unknown`)).json).toEqual(BAD_LINK)
+        const xml = await raw(server, 'POST', `${EMAIL}${link}/?token=unknown`, { body: '<a/>', headers: { 'content-type': 'text/xml' } })
+        expect(xml.status).toBe(415)
+      }
+    })
+  })
+
   describe('DELETE /api/notifications/email/', () => {
     it('forgets the address: 204, then 404 for GET and DELETE', async () => {
       const alice = await server.signIn()
