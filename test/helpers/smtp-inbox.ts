@@ -1,4 +1,10 @@
 import { SMTPServer } from 'smtp-server'
+import type { Clock } from '../../src/core/clock.js'
+import type { Engine } from '../../src/core/database/engine.js'
+import { startTestServer, type TestServer } from './server.js'
+
+/** The base of every link in the test servers' mails. */
+export const PUBLIC_URL = 'https://chat.example'
 
 /** A mail as an SMTP server received it: its envelope, headers (names lower-cased) and decoded parts. */
 export interface ReceivedMail {
@@ -144,5 +150,19 @@ function decode(body: string, encoding: string): string {
     }
     default:
       return body
+  }
+}
+
+/** A test server with e-mail on, mailing to an inbox of its own; `stop` ends both. */
+export async function startMailingServer(engine: Engine, clock: Clock) {
+  const inbox = await SmtpInbox.start()
+  const server: TestServer = await startTestServer({ SMTP_URL: inbox.url, PUBLIC_URL }, { engine, clock })
+  return {
+    server,
+    inbox,
+    async stop() {
+      await server.destroy()
+      await inbox.close()
+    },
   }
 }

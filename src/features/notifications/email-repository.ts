@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely'
 import type { EmailAddressTable, EmailTables } from './email-tables.js'
 
 export type EmailAddressRecord = EmailAddressTable
@@ -94,7 +94,7 @@ export class EmailRepository {
       .set({ digest_due_at: dueAt })
       .where('address', '=', address)
       .where('verified_at', 'is not', null)
-      .where((eb) => eb.or([eb('digest_due_at', 'is', null), eb('digest_due_at', '<=', now)]))
+      .where(passed('digest_due_at', now))
       .executeTakeFirst()
     return numUpdatedRows > 0n
   }
@@ -114,7 +114,7 @@ export class EmailRepository {
       .set({ sending_until: until })
       .where('address', '=', address)
       .where('digested_up_to', '=', digestedUpTo)
-      .where((eb) => eb.or([eb('sending_until', 'is', null), eb('sending_until', '<=', now)]))
+      .where(passed('sending_until', now))
       .executeTakeFirst()
     return numUpdatedRows > 0n
   }
@@ -138,4 +138,9 @@ export class EmailRepository {
     const { numDeletedRows } = await this.#db.deleteFrom('email_addresses').where('address', '=', address).executeTakeFirst()
     return numDeletedRows > 0n
   }
+}
+
+/** A time column that is unset or no later than `now`: nothing planned or held past it. */
+function passed(column: 'digest_due_at' | 'sending_until', now: string) {
+  return (eb: ExpressionBuilder<EmailTables, 'email_addresses'>) => eb.or([eb(column, 'is', null), eb(column, '<=', now)])
 }

@@ -3,10 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { raw, withDatabase } from '../../helpers/contract.js'
 import { forEachEngine } from '../../helpers/engines.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
-import { startTestServer, type TestServer } from '../../helpers/server.js'
-import { SmtpInbox } from '../../helpers/smtp-inbox.js'
+import type { TestServer } from '../../helpers/server.js'
+import { PUBLIC_URL, startMailingServer, type SmtpInbox } from '../../helpers/smtp-inbox.js'
 
-const PUBLIC_URL = 'https://chat.example'
 const EMAIL = '/api/notifications/email/'
 const MINUTE = 60_000
 
@@ -16,14 +15,11 @@ forEachEngine((engine) => {
   const clock = new ManualClock()
   let n = 0
 
+  let stop: () => Promise<void>
   beforeAll(async () => {
-    inbox = await SmtpInbox.start()
-    server = await startTestServer({ SMTP_URL: inbox.url, PUBLIC_URL }, { engine, clock })
+    ;({ server, inbox, stop } = await startMailingServer(engine, clock))
   })
-  afterAll(async () => {
-    await server.destroy()
-    await inbox.close()
-  })
+  afterAll(() => stop())
 
   /** Someone signed in with a verified e-mail address, and that address. */
   async function withEmail() {
@@ -41,6 +37,16 @@ forEachEngine((engine) => {
       withDatabase(server, (db) => db.selectFrom('email_addresses').select('digest_due_at').where('address', '=', address).executeTakeFirstOrThrow())
     await expect.poll(async () => (await dueAt()).digest_due_at).not.toBeNull()
     return (await dueAt()).digest_due_at!
+  }
+
+  /** A message from someone new to `person`, and the digest that tells of it 15 minutes later. */
+  async function digestOfOneMessage(person: { address: string; email: string }) {
+    const bob = await server.signIn()
+    const { thread } = await bob.createThread({ participants: [bob.address, person.address], initial_message: 'hello' })
+    await plannedDigest(person.address)
+    clock.advance(15 * MINUTE)
+    const digest = await inbox.next((mail) => mail.to.includes(person.email))
+    return { bob, thread, digest, unsubscribePath: /^<https:\/\/chat\.example(\/[^>]+)>$/.exec(digest.headers.get('list-unsubscribe')!)![1]! }
   }
 
   /** Waits until the fan-out and every e-mail job are done. */
@@ -81,11 +87,8 @@ forEachEngine((engine) => {
 
     it('tells only of what came since the last digest', async () => {
       const alice = await withEmail()
-      const bob = await server.signIn()
-      const { thread } = await bob.createThread({ participants: [bob.address, alice.address], initial_message: 'one' })
-      await plannedDigest(alice.address)
-      clock.advance(15 * MINUTE)
-      expect((await inbox.next((mail) => mail.to.includes(alice.email))).subject).toBe('1 unread message on VFX Chat')
+      const { bob, thread, digest } = await digestOfOneMessage(alice)
+      expect(digest.subject).toBe('1 unread message on VFX Chat')
 
       await bob.sendMessage(thread.uuid, { content: 'two' })
       await bob.sendMessage(thread.uuid, { content: 'three' })
@@ -171,12 +174,7 @@ forEachEngine((engine) => {
   describe('one-click unsubscribe (RFC 8058)', () => {
     it("turns e-mail off without sign-in; the link's GET only shows a button", async () => {
       const alice = await withEmail()
-      const bob = await server.signIn()
-      const { thread } = await bob.createThread({ participants: [bob.address, alice.address], initial_message: 'hello' })
-      await plannedDigest(alice.address)
-      clock.advance(15 * MINUTE)
-      const digest = await inbox.next((mail) => mail.to.includes(alice.email))
-      const path = /^<https:\/\/chat\.example(\/[^>]+)>$/.exec(digest.headers.get('list-unsubscribe')!)![1]!
+      const { bob, thread, unsubscribePath: path } = await digestOfOneMessage(alice)
       const preferences = () => raw(server, 'GET', '/api/notifications/preferences/', { token: alice.token })
 
       const page = await raw(server, 'GET', path)
@@ -200,13 +198,7 @@ forEachEngine((engine) => {
     })
 
     it('takes the multipart form some mail clients send', async () => {
-      const alice = await withEmail()
-      const bob = await server.signIn()
-      await bob.createThread({ participants: [bob.address, alice.address], initial_message: 'hello' })
-      await plannedDigest(alice.address)
-      clock.advance(15 * MINUTE)
-      const digest = await inbox.next((mail) => mail.to.includes(alice.email))
-      const path = /^<https:\/\/chat\.example(\/[^>]+)>$/.exec(digest.headers.get('list-unsubscribe')!)![1]!
+      const { unsubscribePath: path } = await digestOfOneMessage(await withEmail())
       const form = new FormData()
       form.set('List-Unsubscribe', 'One-Click')
       const answer = await fetch(server.url + path, { method: 'POST', body: form })

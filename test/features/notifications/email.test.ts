@@ -5,9 +5,8 @@ import { raw, withDatabase } from '../../helpers/contract.js'
 import { forEachEngine } from '../../helpers/engines.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
 import { startTestServer, type TestServer } from '../../helpers/server.js'
-import { SmtpInbox } from '../../helpers/smtp-inbox.js'
+import { PUBLIC_URL, startMailingServer, type SmtpInbox } from '../../helpers/smtp-inbox.js'
 
-const PUBLIC_URL = 'https://chat.example'
 const EMAIL = '/api/notifications/email/'
 const BAD_LINK = { token: ['This link is invalid or has expired.'] }
 
@@ -26,14 +25,11 @@ forEachEngine((engine) => {
   let n = 0
   const nextEmail = () => `person${++n}.${engine}@Example.COM`
 
+  let stop: () => Promise<void>
   beforeAll(async () => {
-    inbox = await SmtpInbox.start()
-    server = await startTestServer({ SMTP_URL: inbox.url, PUBLIC_URL }, { engine, clock })
+    ;({ server, inbox, stop } = await startMailingServer(engine, clock))
   })
-  afterAll(async () => {
-    await server.destroy()
-    await inbox.close()
-  })
+  afterAll(() => stop())
 
   describe('PUT /api/notifications/email/', () => {
     it('answers 202 and mails a link whose page POSTs; only the POST verifies, and only once', async () => {
