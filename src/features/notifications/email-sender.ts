@@ -8,15 +8,16 @@ export interface MailSender {
 }
 
 /**
- * Every mail through one SMTP transport. Its timeouts stay well under a digest's sending
- * lease, so a hung server fails the try instead of letting another node send it too.
+ * Every mail through a small pool of SMTP connections, kept open between mails. Their
+ * timeouts stay well under a digest's sending lease, so a hung server fails the try instead of
+ * letting another node send it too.
  */
 export class SmtpSender implements MailSender {
   readonly #transport: Transporter
   readonly #from: string
 
   constructor(smtpUrl: string, from: string) {
-    this.#transport = createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 })
+    this.#transport = createTransport({ url: smtpUrl, pool: true, maxConnections: 5, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 })
     this.#from = from
   }
 

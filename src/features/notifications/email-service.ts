@@ -175,18 +175,21 @@ export class EmailService {
     this.#parts.sender?.close()
   }
 
+  /** A batch's mails go side by side, over the sender's pool of connections. */
   async #runAll(jobs: Job<EmailJob>[], onError: (error: unknown) => void): Promise<void> {
+    await Promise.all(jobs.map((job) => this.#run(job, onError)))
+  }
+
+  async #run(job: Job<EmailJob>, onError: (error: unknown) => void): Promise<void> {
     const queue = this.#parts.jobs
-    for (const job of jobs) {
-      try {
-        const again = job.payload.kind === 'verification' ? await this.#mailVerification(job.payload) : await this.#digest(job.payload.address)
-        if (again === null) await queue.finish(job)
-        else await queue.retry(job, again)
-      } catch (error) {
-        onError(error)
-        if (job.attempts >= MAX_ATTEMPTS) await queue.finish(job)
-        else await queue.retry(job, this.#options.clock.now() + Math.min(30_000 * 2 ** (job.attempts - 1), 3_600_000))
-      }
+    try {
+      const again = job.payload.kind === 'verification' ? await this.#mailVerification(job.payload) : await this.#digest(job.payload.address)
+      if (again === null) await queue.finish(job)
+      else await queue.retry(job, again)
+    } catch (error) {
+      onError(error)
+      if (job.attempts >= MAX_ATTEMPTS) await queue.finish(job)
+      else await queue.retry(job, this.#options.clock.now() + Math.min(30_000 * 2 ** (job.attempts - 1), 3_600_000))
     }
   }
 
