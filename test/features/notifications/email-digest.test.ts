@@ -9,6 +9,11 @@ import { PUBLIC_URL, startMailingServer, type SmtpInbox } from '../../helpers/sm
 const EMAIL = '/api/notifications/email/'
 const MINUTE = 60_000
 
+/** A time of day as quiet hours take it, in UTC. */
+function hhmm(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16)
+}
+
 forEachEngine((engine) => {
   let server: TestServer
   let inbox: SmtpInbox
@@ -140,7 +145,6 @@ forEachEngine((engine) => {
       const bob = await server.signIn()
       await bob.createThread({ participants: [bob.address, alice.address], initial_message: 'late' })
       const due = Date.parse(await plannedDigest(alice.address))
-      const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16)
       const quietEnd = due + 45 * MINUTE - (due % MINUTE)
       await patchPreferences(alice.token, { quiet_hours: { start: hhmm(due - MINUTE), end: hhmm(quietEnd), time_zone: 'UTC' } })
 
@@ -150,7 +154,30 @@ forEachEngine((engine) => {
 
       clock.advance(quietEnd - clock.now())
       expect((await inbox.next((mail) => mail.to.includes(alice.email))).subject).toBe('1 unread message on VFX Chat')
-      await patchPreferences(alice.token, { quiet_hours: null })
+    })
+
+    it('is planned for the end of the quiet hours a message came in', async () => {
+      const alice = await withEmail()
+      const now = clock.now()
+      const quietEnd = now - (now % MINUTE) + 90 * MINUTE
+      await patchPreferences(alice.token, { quiet_hours: { start: hhmm(now), end: hhmm(quietEnd), time_zone: 'UTC' } })
+      const bob = await server.signIn()
+      await bob.createThread({ participants: [bob.address, alice.address], initial_message: 'at night' })
+      expect(await plannedDigest(alice.address)).toBe(new Date(quietEnd).toISOString())
+      clock.advance(quietEnd - now)
+      expect((await inbox.next((mail) => mail.to.includes(alice.email))).subject).toBe('1 unread message on VFX Chat')
+    })
+
+    it('is never planned for an address not yet verified', async () => {
+      const alice = await server.signIn()
+      const email = `unverified.${engine}@example.com`
+      await raw(server, 'PUT', EMAIL, { token: alice.token, body: { email } })
+      await inbox.linkToken(email, `${PUBLIC_URL}${EMAIL}verify/`)
+      const bob = await server.signIn()
+      await bob.createThread({ participants: [bob.address, alice.address], initial_message: 'anyone?' })
+      await settled()
+      const row = await withDatabase(server, (db) => db.selectFrom('email_addresses').select('digest_due_at').where('address', '=', alice.address).executeTakeFirstOrThrow())
+      expect(row).toEqual({ digest_due_at: null })
     })
 
     it('goes once when two jobs for the same person come due together', async () => {
