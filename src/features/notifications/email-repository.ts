@@ -17,12 +17,14 @@ export class EmailRepository {
 
   /**
    * Binds `email` to `address` anew (unverified, a new unsubscribe token, digests from scratch)
-   * and runs `then` in the same transaction (the job that mails the link).
+   * unless its last verification mail was asked for after `askedBefore`, and runs `then` in the
+   * same transaction (the job that mails the link). False when the limit held it back.
    */
   async bind(
     record: Pick<EmailAddressRecord, 'address' | 'email' | 'verification_asked_at' | 'unsubscribe_token' | 'created_at'>,
+    askedBefore: string,
     then: (trx: Transaction<object>) => Promise<void>,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const { address, ...fields } = record
     const fresh = {
       ...fields,
@@ -34,13 +36,16 @@ export class EmailRepository {
       sending_until: null,
       last_digest_at: null,
     }
-    await this.#db.transaction().execute(async (trx) => {
-      await trx
+    return this.#db.transaction().execute(async (trx) => {
+      const { numInsertedOrUpdatedRows } = await trx
         .insertInto('email_addresses')
         .values({ address, ...fresh })
-        .onConflict((conflict) => conflict.column('address').doUpdateSet(fresh))
-        .execute()
+        // One statement decides, so requests at once cannot both pass the limit.
+        .onConflict((conflict) => conflict.column('address').doUpdateSet(fresh).where('email_addresses.verification_asked_at', '<=', askedBefore))
+        .executeTakeFirst()
+      if (!numInsertedOrUpdatedRows) return false
       await then(trx as unknown as Transaction<object>)
+      return true
     })
   }
 

@@ -74,14 +74,17 @@ export class EmailService {
     const now = this.#options.clock.now()
     const current = await this.#parts.repository.find(caller)
     if (current?.email === email && current.verified_at !== null) return { address: toEmailAddress(current), mailed: false }
-    const wait = current ? Date.parse(current.verification_asked_at) + VERIFICATION_INTERVAL_MS - now : 0
-    if (wait > 0) throw new RateLimited(Math.ceil(wait / 1000))
     const at = new Date(now).toISOString()
     const job: EmailJob = { kind: 'verification', address: caller, email }
-    await this.#parts.repository.bind(
+    const bound = await this.#parts.repository.bind(
       { address: caller, email, verification_asked_at: at, unsubscribe_token: newToken(), created_at: at },
+      new Date(now - VERIFICATION_INTERVAL_MS).toISOString(),
       (trx) => this.#parts.jobs.enqueue(trx, EMAIL_JOBS, [job]),
     )
+    if (!bound) {
+      const askedAt = current ? Date.parse(current.verification_asked_at) : now
+      throw new RateLimited(Math.max(1, Math.ceil((askedAt + VERIFICATION_INTERVAL_MS - now) / 1000)))
+    }
     this.#worker?.wake()
     return { address: { email, verified: false }, mailed: true }
   }

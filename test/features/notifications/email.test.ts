@@ -113,6 +113,17 @@ forEachEngine((engine) => {
       expect((await raw(server, 'PUT', EMAIL, { token: alice.token, body: { email: nextEmail() } })).status).toBe(202)
     })
 
+    it('lets one of ten requests at once through, and mails one link', async () => {
+      const alice = await server.signIn()
+      const emails = Array.from({ length: 10 }, () => nextEmail().toLowerCase())
+      const answers = await Promise.all(emails.map((email) => raw(server, 'PUT', EMAIL, { token: alice.token, body: { email } })))
+      expect(answers.map((answer) => answer.status).sort()).toEqual([202, ...Array<number>(9).fill(429)])
+      const bound = emails[answers.findIndex((answer) => answer.status === 202)]!
+      await linkTokenFor(inbox, bound)
+      await expect.poll(() => withDatabase(server, (db) => db.selectFrom('jobs').select('id').where('queue', '=', 'email').execute())).toEqual([])
+      expect(emails.flatMap((email) => inbox.to(email))).toHaveLength(1)
+    })
+
     it('binds a new address unverified: the old link no longer verifies', async () => {
       const alice = await server.signIn()
       const first = nextEmail().toLowerCase()
