@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import { errors, withExample } from '../../core/http/schemas.js'
 
 export const EmailAddress = withExample(
@@ -14,16 +14,17 @@ export const EmailAddress = withExample(
 export type EmailAddress = Static<typeof EmailAddress>
 
 const LinkQuery = Type.Object({ token: Type.String({ maxLength: 128, description: "The token of the mail's link." }) })
+const page = (example: string) => ({ schema: Type.String(), example })
 const HtmlPage = {
   description: 'A page for a person who opened the link.',
-  content: {
-    'text/html': {
-      schema: Type.String(),
-      example: '<!doctype html>…<form method="post" action="?token=…"><button type="submit">Confirm</button></form>…',
-    },
-  },
+  content: { 'text/html': page('<!doctype html>…<form method="post" action="?token=…"><button type="submit">Confirm</button></form>…') },
 }
-const Unsubscribed = withExample(Type.Object({ unsubscribed: Type.Boolean() }), { unsubscribed: true })
+/** What a link's POST answers: JSON, or a page when the request accepts text/html (a browser's form). */
+const Done = <T extends TSchema>(json: T, example?: Static<T>) => ({
+  description: 'Done.',
+  content: { 'application/json': { schema: json, example }, 'text/html': page('<!doctype html>…<h1>E-mail address confirmed</h1>…') },
+})
+const Unsubscribed = Type.Object({ unsubscribed: Type.Boolean() })
 
 const email = { tags: ['notifications'] }
 const signedIn = { ...email, security: [{ bearer: [] }] }
@@ -59,7 +60,7 @@ export const emailSchemas = {
     ...byLink,
     operationId: 'verifyEmailAddress',
     summary: 'Confirm an e-mail address with the token its link carried',
-    response: { 200: Type.Ref(EmailAddress), ...errors(400, 404) },
+    response: { 200: Done(Type.Ref(EmailAddress)), ...errors(400, 404) },
   },
   unsubscribePage: {
     ...byLink,
@@ -71,6 +72,6 @@ export const emailSchemas = {
     ...byLink,
     operationId: 'unsubscribeEmail',
     summary: 'One-click unsubscribe (RFC 8058): turns e-mail digests off, no sign-in needed',
-    response: { 200: Unsubscribed, ...errors(400, 404) },
+    response: { 200: Done(Unsubscribed, { unsubscribed: true }), ...errors(400, 404) },
   },
 }
