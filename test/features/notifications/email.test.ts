@@ -100,6 +100,18 @@ forEachEngine((engine) => {
       expect((await raw(server, 'GET', EMAIL, { token: alice.token })).status).toBe(404)
     })
 
+    it('takes dots, plus tags and subdomains, lower-casing only the domain', async () => {
+      for (const [email, stored] of [
+        [`First.Last+chat-${engine}@Mail.Example.co.uk`, `First.Last+chat-${engine}@mail.example.co.uk`],
+        [`o'brien_${engine}@example-shop.io`, `o'brien_${engine}@example-shop.io`],
+      ]) {
+        const person = await server.signIn()
+        const answer = await raw(server, 'PUT', EMAIL, { token: person.token, body: { email } })
+        expect({ status: answer.status, body: answer.json }).toEqual({ status: 202, body: { email: stored, verified: false } })
+        await linkTokenFor(inbox, stored)
+      }
+    })
+
     it('mails one link a minute at most: asking again sooner → 429 with Retry-After', async () => {
       const alice = await server.signIn()
       expect((await raw(server, 'PUT', EMAIL, { token: alice.token, body: { email: nextEmail() } })).status).toBe(202)
