@@ -101,10 +101,11 @@ forEachEngine((engine) => {
     })
 
     it('takes dots, plus tags and subdomains, lower-casing only the domain', async () => {
-      for (const [email, stored] of [
+      const cases: Array<[string, string]> = [
         [`First.Last+chat-${engine}@Mail.Example.co.uk`, `First.Last+chat-${engine}@mail.example.co.uk`],
         [`o'brien_${engine}@example-shop.io`, `o'brien_${engine}@example-shop.io`],
-      ]) {
+      ]
+      for (const [email, stored] of cases) {
         const person = await server.signIn()
         const answer = await raw(server, 'PUT', EMAIL, { token: person.token, body: { email } })
         expect({ status: answer.status, body: answer.json }).toEqual({ status: 202, body: { email: stored, verified: false } })
