@@ -1,4 +1,5 @@
 import type { UnreadThread } from '../chat/index.js'
+import { VERIFICATION_TTL_MS } from './email-rules.js'
 
 /** A mail as the sender hands it to the SMTP server. */
 export interface Mail {
@@ -14,14 +15,15 @@ const PRODUCT = 'VFX Chat'
 const PREVIEW_LENGTH = 200
 
 export function verificationMail(to: string, link: string): Mail {
+  const within = `${VERIFICATION_TTL_MS / 3_600_000} hours`
   return {
     to,
     subject: `Confirm your e-mail address for ${PRODUCT}`,
-    text: `Someone, probably you, asked ${PRODUCT} to send digests of unread messages to this address.\n\nTo confirm, open this link within 24 hours and press Confirm:\n${link}\n\nIf it was not you, ignore this mail: nothing will be sent.\n`,
+    text: `Someone, probably you, asked ${PRODUCT} to send digests of unread messages to this address.\n\nTo confirm, open this link within ${within} and press Confirm:\n${link}\n\nIf it was not you, ignore this mail: nothing will be sent.\n`,
     html: page(
       'Confirm your e-mail address',
       `<p>Someone, probably you, asked ${PRODUCT} to send digests of unread messages to this address.</p>` +
-        `<p><a href="${escape(link)}">Confirm this address</a> within 24 hours.</p>` +
+        `<p><a href="${escape(link)}">Confirm this address</a> within ${within}.</p>` +
         '<p>If it was not you, ignore this mail: nothing will be sent.</p>',
     ),
   }
