@@ -60,6 +60,13 @@ import {
 import { Shop, shopMigrations, ShopRepository, shopRoutes, ShopService, type ShopTables } from './features/shops/index.js'
 import { streamRoutes } from './features/streams/index.js'
 import {
+  EmailAddress,
+  emailMigrations,
+  EmailRepository,
+  emailRoutes,
+  EmailService,
+  SmtpSender,
+  type EmailTables,
   notificationMigrations,
   NotificationPreferences,
   NotificationRepository,
@@ -72,10 +79,10 @@ import { jobMigrations } from './core/jobs/job-migrations.js'
 import { JobQueue, type JobTables } from './core/jobs/job-queue.js'
 
 /** Every feature's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations]
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations, emailMigrations]
 
 /** All the service's tables, for tools and tests that look at the database as a whole. */
-export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables
+export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables & EmailTables
 
 export interface Server {
   readonly app: FastifyInstance
@@ -113,7 +120,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const { db, engine, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
   const limits = await openLimits(config)
-  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications } = await buildFeatures(config, {
+  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, emails } = await buildFeatures(config, {
     db,
     engine,
     orderMessages,
@@ -148,6 +155,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       { routes: consentRoutes(consent), schemas: [ConsentSettings] },
       { routes: accountRoutes(account), schemas: [AccountExport] },
       { routes: notificationRoutes(notifications), schemas: [NotificationPreferences, ThreadMute] },
+      { routes: emailRoutes(emails), schemas: [EmailAddress] },
     ],
     streamSlots: limits.streams,
     rateLimitStore: limits.signIn,
@@ -158,6 +166,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   })
   limits.logTo(app.log)
   notifications.start((error) => app.log.warn({ err: error }, 'fanning out recorded chat events failed'))
+  emails.start((error) => app.log.warn({ err: error }, 'sending an e-mail failed'))
   // A commit announced on the bus (from any node) has its recorded event ready to fan out.
   const stopWaking = bus.subscribe((event) => {
     if (event.type === 'message' || event.type === 'thread' || event.type === 'read') notifications.wake()
@@ -191,6 +200,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   app.addHook('preClose', async () => {
     stopWaking()
     await notifications.stop()
+    await emails.stop()
   })
   app.addHook('onClose', async () => {
     clearInterval(housekeeping)
@@ -341,8 +351,9 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     { repository: new ModerationRepository(db), chat, changes, auth },
     { network: config.network, operators: config.adminAddresses, clock },
   )
+  const chatRecords = new ChatRecords({ threads, messages, records: new ChatRecordsRepository(db), attachments, blocks, consent, bus })
   const account = new AccountService(
-    { chat: new ChatRecords({ threads, messages, records: new ChatRecordsRepository(db), attachments, blocks, consent, bus }),
+    { chat: chatRecords,
       shops,
       blocks,
       consent,
@@ -352,5 +363,18 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     },
     { network: config.network, retentionDays: config.messageRetentionDays, clock },
   )
-  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs }
+  const emails = new EmailService(
+    {
+      repository: new EmailRepository(db),
+      jobs,
+      notifications,
+      unreadSince: (address, afterId) => chatRecords.unreadSince(address, afterId),
+      lastMessageId: () => chat.lastMessageId(),
+      sender: config.smtpUrl ? new SmtpSender(config.smtpUrl, config.mailFrom) : null,
+    },
+    { publicUrl: config.publicUrl, clock },
+  )
+  notifications.consume(emails.planDigests)
+  notifications.eraseAlso((address) => emails.erase(address))
+  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs, emails }
 }

@@ -58,6 +58,12 @@ export interface Config {
   /** New threads an address nobody has answered may create per hour, and per day; 0 turns a limit off. */
   readonly unansweredThreadsPerHour: number
   readonly unansweredThreadsPerDay: number
+  /** E-mail digests (docs/api.md §15.4): a nodemailer transport URL; null turns e-mail off. */
+  readonly smtpUrl: string | null
+  /** The From of every mail. */
+  readonly mailFrom: string
+  /** The web client's public base URL, which links in mails point to (no trailing slash). */
+  readonly publicUrl: string | null
 }
 
 export class ConfigError extends Error {}
@@ -155,6 +161,22 @@ function adminAddresses(env: Env, network: Network): string[] {
   return addresses
 }
 
+/** E-mail needs a base for its links; without SMTP_URL nothing is sent and the rest is optional. */
+function email(env: Env) {
+  const smtpUrl = env.SMTP_URL?.trim() || null
+  if (smtpUrl !== null && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) throw new ConfigError('SMTP_URL must be smtp://… or smtps://…, got a value of another form')
+  const publicUrl = env.PUBLIC_URL?.trim().replace(/\/+$/, '') || null
+  if (publicUrl !== null && !/^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/.test(publicUrl)) {
+    throw new ConfigError(`PUBLIC_URL must be an http(s) URL without query, like https://chat.example.com, got "${publicUrl}"`)
+  }
+  if (smtpUrl !== null && publicUrl === null) throw new ConfigError('SMTP_URL needs PUBLIC_URL: the links in verification mails and digests start with it')
+  const mailFrom = env.MAIL_FROM?.trim() || `VFX Chat <no-reply@${publicUrl ? new URL(publicUrl).hostname : 'localhost'}>`
+  if (!/^([^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(mailFrom)) {
+    throw new ConfigError(`MAIL_FROM must be an address, or a name and <address>, got "${mailFrom}"`)
+  }
+  return { smtpUrl, mailFrom, publicUrl }
+}
+
 /** Reads the configuration; throws ConfigError naming the variable when a value is unusable. */
 export function loadConfig(env: Env = process.env): Config {
   const redisUrl = env.REDIS_URL?.trim() || null
@@ -190,5 +212,6 @@ export function loadConfig(env: Env = process.env): Config {
     requestMessageLimit: integer(env, 'REQUEST_MESSAGE_LIMIT', 3, 1, 1000),
     unansweredThreadsPerHour: integer(env, 'UNANSWERED_THREADS_PER_HOUR', 30, 0, 1_000_000),
     unansweredThreadsPerDay: integer(env, 'UNANSWERED_THREADS_PER_DAY', 100, 0, 1_000_000),
+    ...email(env),
   })
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { postgresSchema } from './postgres.js'
-import { startTestServer, type TestServer } from './server.js'
+import { startTestServer, type TestServer, type TestServerOptions } from './server.js'
 
 export interface TestCluster {
   readonly nodeA: TestServer
@@ -12,9 +12,9 @@ export interface TestCluster {
 /**
  * Two identical nodes on one PostgreSQL schema, sharing events over one Redis channel (and
  * its keys: the shared limits): what a larger deployment runs. Each call gets its own schema
- * and channel; `env` adds settings (limits, another REDIS_URL).
+ * and channel; `env` adds settings (limits, another REDIS_URL); `options.clock` is both nodes' time.
  */
-export async function startCluster(env: Record<string, string> = {}): Promise<TestCluster> {
+export async function startCluster(env: Record<string, string> = {}, options: Pick<TestServerOptions, 'clock'> = {}): Promise<TestCluster> {
   const database = await postgresSchema()
   env = {
     DATABASE_URL: database.url,
@@ -22,8 +22,8 @@ export async function startCluster(env: Record<string, string> = {}): Promise<Te
     REDIS_CHANNEL: `vfx-chat-test:${randomBytes(6).toString('hex')}`,
     ...env,
   }
-  const nodeA = await startTestServer(env)
-  const nodeB = await startTestServer(env)
+  const nodeA = await startTestServer(env, options)
+  const nodeB = await startTestServer(env, options)
   return {
     nodeA,
     nodeB,

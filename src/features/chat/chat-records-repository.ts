@@ -1,6 +1,16 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { ChatTables } from './chat-tables.js'
 
+/** One thread's messages from others that an address has not read, past a point: a digest's line. */
+export interface UnreadTally {
+  thread_id: number
+  thread_uuid: string
+  shop_name: string | null
+  unread: number
+  newest_id: number
+  oldest_at: string
+}
+
 /**
  * The chat's tables as a whole account and the retention policy meet them: counts and bulk
  * changes across every thread, each in one transaction. ChatRecords is its only user.
@@ -20,6 +30,35 @@ export class ChatRecordsRepository {
       .where('sender', '=', sender)
       .executeTakeFirstOrThrow()
     return Number(count)
+  }
+
+  /**
+   * Per thread of `address`, the standing messages from others it has not read with ids above
+   * `afterId` (through its inbox, whose rows are its own): how many, the newest, the oldest's time.
+   */
+  async unreadSince(address: string, afterId: number): Promise<UnreadTally[]> {
+    const rows = await this.#db
+      .selectFrom('inbox as i')
+      .innerJoin('thread_participants as p', (join) => join.onRef('p.thread_id', '=', 'i.thread_id').onRef('p.address', '=', 'i.address'))
+      .innerJoin('messages as m', 'm.id', 'i.message_id')
+      .innerJoin('threads as t', 't.id', 'i.thread_id')
+      .leftJoin('shops as s', 's.id', 't.shop_id')
+      .select((eb) => [
+        'i.thread_id',
+        't.uuid as thread_uuid',
+        's.name as shop_name',
+        eb.fn.countAll<number | string>().as('unread'),
+        eb.fn.max('i.message_id').as('newest_id'),
+        eb.fn.min('i.created_at').as('oldest_at'),
+      ])
+      .where('i.address', '=', address)
+      .where('i.message_id', '>', afterId)
+      .whereRef('i.message_id', '>', 'p.last_read_id')
+      .where('m.deleted_by', 'is', null)
+      .groupBy(['i.thread_id', 't.uuid', 's.name'])
+      .orderBy('newest_id', 'desc')
+      .execute()
+    return rows.map((row) => ({ ...row, unread: Number(row.unread), newest_id: Number(row.newest_id), oldest_at: String(row.oldest_at) }))
   }
 
   /**

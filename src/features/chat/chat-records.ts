@@ -8,6 +8,19 @@ import { markersOf, toMessage, toThread } from './chat-views.js'
 import type { MessageRepository } from './message-repository.js'
 import type { ThreadRepository } from './thread-repository.js'
 
+/** A thread with messages someone has not read (ChatRecords.unreadSince). */
+export interface UnreadThread {
+  id: number
+  uuid: string
+  shopName: string | null
+  /** Its other participants, in the thread's order. */
+  others: string[]
+  unread: number
+  /** When the oldest of them came. */
+  oldestAt: string
+  newest: { id: number; sender: string; content: string }
+}
+
 /**
  * The chat as a whole account meets it (docs/api.md §13): everything an address holds, read
  * in pages; its erasure; and retention. Apart from ChatService, whose rules are those of one
@@ -67,6 +80,27 @@ export class ChatRecords {
       if (threads.length < page) return
       afterThread = threads.at(-1)!.id
     }
+  }
+
+  /**
+   * What `address` has not read of others' messages newer than `afterId`, per thread, newest
+   * thread first: for an e-mail digest, with the other participants and the newest message.
+   */
+  async unreadSince(address: string, afterId: number): Promise<UnreadThread[]> {
+    const tallies = await this.#records.unreadSince(address, afterId)
+    const [participants, newest] = await Promise.all([
+      this.#threads.participants(tallies.map((tally) => tally.thread_id)),
+      Promise.all(tallies.map((tally) => this.#messages.find(tally.newest_id))),
+    ])
+    return tallies.map((tally, i) => ({
+      id: tally.thread_id,
+      uuid: tally.thread_uuid,
+      shopName: tally.shop_name,
+      others: (participants.get(tally.thread_id) ?? []).map((p) => p.address).filter((other) => other !== address),
+      unread: tally.unread,
+      oldestAt: tally.oldest_at,
+      newest: { id: tally.newest_id, sender: newest[i]?.sender ?? '', content: newest[i]?.content ?? '' },
+    }))
   }
 
   /** How many messages `sender` has sent, in any thread. */

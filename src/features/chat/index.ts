@@ -2,7 +2,7 @@
 export type { ChatEvent, RecordedChatEvent, RecordEvent } from './chat-events.js'
 export { Message, ReadEvent, Thread, ThreadDetail, ThreadEvent, TypingEvent } from './chat-schemas.js'
 export { chatMigrations } from './chat-migrations.js'
-export { ChatRecords } from './chat-records.js'
+export { ChatRecords, type UnreadThread } from './chat-records.js'
 export { ChatRecordsRepository } from './chat-records-repository.js'
 export { ChatService, TYPING_LIMIT } from './chat-service.js'
 export type { ChatTables } from './chat-tables.js'

@@ -1,4 +1,11 @@
 /** Reaching people who are not looking: preferences, mutes, and the outbox every channel starts from. */
+export { emailMigrations } from './email-migrations.js'
+export { EmailRepository } from './email-repository.js'
+export { emailRoutes } from './email-routes.js'
+export { EmailAddress } from './email-schemas.js'
+export { SmtpSender } from './email-sender.js'
+export { EmailService } from './email-service.js'
+export type { EmailTables } from './email-tables.js'
 export { notificationMigrations } from './notification-migrations.js'
 export { NotificationRepository } from './notification-repository.js'
 export { notificationRoutes } from './notification-routes.js'

@@ -57,6 +57,7 @@ export class NotificationService {
   readonly #parts: NotificationParts
   readonly #clock: Clock
   readonly #consumers: EventConsumer[] = []
+  readonly #erasers: Array<(address: string) => Promise<void>> = []
   #fanOut: JobWorker<RecordedChatEvent> | undefined
 
   constructor(parts: NotificationParts, options: { clock: Clock }) {
@@ -92,9 +93,15 @@ export class NotificationService {
     if (!(await this.#parts.repository.unmute(address, id))) throw new NotFound('This thread is not muted.')
   }
 
-  /** Forgets a person's preferences and mutes (account erasure). */
-  erase(address: string): Promise<void> {
-    return this.#parts.repository.erase(address)
+  /** Forgets a person's preferences and mutes (account erasure), and what each channel keeps of them. */
+  async erase(address: string): Promise<void> {
+    await this.#parts.repository.erase(address)
+    for (const erase of this.#erasers) await erase(address)
+  }
+
+  /** Adds what a channel keeps of a person (an e-mail address, endpoints) to what erasure forgets. */
+  eraseAlso(eraser: (address: string) => Promise<void>): void {
+    this.#erasers.push(eraser)
   }
 
   /** Keeps a chat event in the chat's transaction (the chat's RecordEvent). */
@@ -118,6 +125,16 @@ export class NotificationService {
       if (!chosen[channel] || muted.has(address) || consent.stateOf(event.thread.id, address) === 'declined') return []
       return [{ address, notBefore: quietUntil(quietHoursOf(chosen), now), previews: chosen.previews === 1 }]
     })
+  }
+
+  /** Of `threadIds`, those `address` has neither muted nor declined: what a digest may name. */
+  async unmutedThreads(address: string, threadIds: readonly number[]): Promise<Set<number>> {
+    const now = new Date(this.#clock.now()).toISOString()
+    const [muted, consent] = await Promise.all([
+      Promise.all(threadIds.map((id) => this.#parts.repository.mutedBy(id, [address], now))),
+      this.#parts.consent.of(threadIds),
+    ])
+    return new Set(threadIds.filter((id, i) => !muted[i]!.has(address) && consent.stateOf(id, address) !== 'declined'))
   }
 
   /** Adds a channel: every event recorded from now on reaches it. */
