@@ -67,15 +67,22 @@ import {
   NotificationService,
   ThreadMute,
   type NotificationTables,
+  PushKey,
+  pushMigrations,
+  PushRepository,
+  pushRoutes,
+  PushService,
+  PushSubscription,
+  type PushTables,
 } from './features/notifications/index.js'
 import { jobMigrations } from './core/jobs/job-migrations.js'
 import { JobQueue, type JobTables } from './core/jobs/job-queue.js'
 
 /** Every feature's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations]
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations, pushMigrations]
 
 /** All the service's tables, for tools and tests that look at the database as a whole. */
-export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables
+export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables & PushTables
 
 export interface Server {
   readonly app: FastifyInstance
@@ -111,7 +118,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const { db, engine, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
   const limits = await openLimits(config)
-  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications } = await buildFeatures(config, {
+  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, push } = await buildFeatures(config, {
     db,
     engine,
     orderMessages,
@@ -146,6 +153,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       { routes: consentRoutes(consent), schemas: [ConsentSettings] },
       { routes: accountRoutes(account), schemas: [AccountExport] },
       { routes: notificationRoutes(notifications), schemas: [NotificationPreferences, ThreadMute] },
+      { routes: pushRoutes(push), schemas: [PushKey, PushSubscription] },
     ],
     streamSlots: limits.streams,
     rateLimitStore: limits.signIn,
@@ -156,6 +164,10 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   })
   limits.logTo(app.log)
   notifications.start((error) => app.log.warn({ err: error }, 'fanning out recorded chat events failed'))
+  push.start(
+    (error) => app.log.warn({ err: error }, 'sending web pushes failed'),
+    (message) => app.log.warn(message),
+  )
   // A commit announced on the bus (from any node) has its recorded event ready to fan out.
   const stopWaking = bus.subscribe((event) => {
     if (event.type === 'message' || event.type === 'thread' || event.type === 'read') notifications.wake()
@@ -189,6 +201,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   app.addHook('preClose', async () => {
     stopWaking()
     await notifications.stop()
+    await push.stop()
   })
   app.addHook('onClose', async () => {
     clearInterval(housekeeping)
@@ -296,6 +309,17 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     },
     { clock },
   )
+  const push = await PushService.open(
+    { repository: new PushRepository(db), jobs, notifications, streams: limits.streams },
+    {
+      clock,
+      vapid: config.vapid,
+      vapidSubject: config.vapidSubject,
+      allowPrivate: config.pushAllowPrivate,
+    },
+  )
+  notifications.consume((event) => push.plan(event))
+  notifications.forgetWith((address) => push.erase(address))
   const attachmentRepository = new AttachmentRepository(db)
   const attachments = new AttachmentService(
     {
@@ -350,5 +374,5 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     },
     { network: config.network, retentionDays: config.messageRetentionDays, clock },
   )
-  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs }
+  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs, push }
 }

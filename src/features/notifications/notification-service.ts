@@ -56,6 +56,7 @@ export class NotificationService {
   readonly #parts: NotificationParts
   readonly #clock: Clock
   readonly #consumers: EventConsumer[] = []
+  readonly #erasers: Array<(address: string) => Promise<void>> = []
   #fanOut: JobWorker<RecordedChatEvent> | undefined
 
   constructor(parts: NotificationParts, options: { clock: Clock }) {
@@ -91,9 +92,15 @@ export class NotificationService {
     if (!(await this.#parts.repository.unmute(address, id))) throw new NotFound('This thread is not muted.')
   }
 
-  /** Forgets a person's preferences and mutes (account erasure). */
-  erase(address: string): Promise<void> {
-    return this.#parts.repository.erase(address)
+  /** Forgets a person's preferences and mutes, and what each channel keeps of them (account erasure). */
+  async erase(address: string): Promise<void> {
+    await this.#parts.repository.erase(address)
+    for (const erase of this.#erasers) await erase(address)
+  }
+
+  /** Adds what a channel keeps of a person (subscriptions, endpoints) to their erasure. */
+  forgetWith(erase: (address: string) => Promise<void>): void {
+    this.#erasers.push(erase)
   }
 
   /** Keeps a chat event in the chat's transaction (the chat's RecordEvent). */
