@@ -136,6 +136,14 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
         <span class="me">
           <span class="me-label">Signed in as</span> <Address address={session.address} />
         </span>
+        <a
+          class="button secondary"
+          href="#/notifications"
+          title="Notifications, quiet hours and this browser"
+          aria-current={route.view === 'notifications' ? 'page' : undefined}
+        >
+          Notifications
+        </a>
         {operator && (
           <a class="button secondary" href="#/moderation" aria-current={route.view === 'moderation' ? 'page' : undefined}>
             Moderation
@@ -157,14 +165,6 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
               aria-current={route.view === 'privacy' ? 'page' : undefined}
             >
               Privacy
-            </a>
-            <a
-              class="button secondary"
-              href="#/notifications"
-              title="Notifications, quiet hours and this browser"
-              aria-current={route.view === 'notifications' ? 'page' : undefined}
-            >
-              Notifications
             </a>
             <a class="button primary" href="#/new">
               New chat
