@@ -119,6 +119,20 @@ forEachEngine((engine) => {
       await expectNoPushFor(bob)
     })
 
+    it('for a message request the person declined', async () => {
+      const [alice, bob, carol] = await Promise.all([server.signIn(), server.signIn(), server.signIn()])
+      await bob.subscribePush(service.subscribe(bob.address))
+      await carol.subscribePush(service.subscribe(carol.address))
+      await bob.updateConsentSettings({ message_requests: true })
+      const { thread } = await alice.createThread({ participants: [alice.address, bob.address, carol.address], initial_message: 'hi' })
+      // A request waiting for an answer is told of, as any thread.
+      await Promise.all([service.next(bob.address), service.next(carol.address)])
+      await bob.declineThread(thread.uuid)
+      await alice.sendMessage(thread.uuid, { content: 'hello?' })
+      await service.next(carol.address)
+      await expectNoPushFor(bob)
+    })
+
     it('for someone with a stream open: they see the message arrive', async () => {
       const { alice, bob, carol, uuid } = await conversation()
       const stream = await openSse(server.url, { token: bob.token! })
