@@ -3,6 +3,7 @@ import type { NotificationPreferences } from '../sdk/client.js'
 import { PaneHeader } from './pane-header.js'
 import type { WebClient } from './session.js'
 import type { Notifications } from './use-notifications.js'
+import { RequestOutcome } from './request-outcome.js'
 import { useRequest } from './use-request.js'
 
 /** How the caller is told of messages while not looking (docs/api.md §15): channels, quiet hours, this browser. */
@@ -83,11 +84,7 @@ function ThisBrowser({ client }: { client: WebClient }) {
           </button>
         </>
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <RequestOutcome error={error} />
     </section>
   )
 }
@@ -134,11 +131,7 @@ function Channels({ preferences, notifications }: { preferences: NotificationPre
           Save
         </button>
       </form>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <RequestOutcome error={error} />
     </section>
   )
 }
@@ -184,14 +177,7 @@ function QuietHours({ preferences, notifications }: { preferences: NotificationP
           Save quiet hours
         </button>
       </form>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <p class="muted" role="status">
-        {status}
-      </p>
+      <RequestOutcome error={error} status={status} />
     </section>
   )
 }
