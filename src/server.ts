@@ -320,6 +320,7 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
   )
   notifications.consume((event) => push.plan(event))
   notifications.forgetWith((address) => push.erase(address))
+  notifications.afterFanOut(() => push.wake())
   const attachmentRepository = new AttachmentRepository(db)
   const attachments = new AttachmentService(
     {

@@ -57,6 +57,7 @@ export class NotificationService {
   readonly #clock: Clock
   readonly #consumers: EventConsumer[] = []
   readonly #erasers: Array<(address: string) => Promise<void>> = []
+  readonly #fannedOut: Array<() => void> = []
   #fanOut: JobWorker<RecordedChatEvent> | undefined
 
   constructor(parts: NotificationParts, options: { clock: Clock }) {
@@ -131,6 +132,11 @@ export class NotificationService {
     this.#consumers.push(consumer)
   }
 
+  /** Calls `wake` after each event's fan-out commits: a channel's worker finds its new jobs at once, not at its next poll. */
+  afterFanOut(wake: () => void): void {
+    this.#fannedOut.push(wake)
+  }
+
   /** Starts fanning recorded events out on this node; every node may run it, each event goes once. */
   start(onError: (error: unknown) => void): void {
     this.#fanOut = new JobWorker<RecordedChatEvent>(this.#parts.jobs, CHAT_EVENTS, (jobs) => this.#fanOutAll(jobs), { ...FAN_OUT, onError }).start()
@@ -158,6 +164,7 @@ export class NotificationService {
         .catch((error: unknown) => {
           if (!(error instanceof LeaseLost)) throw error
         })
+      for (const wake of this.#fannedOut) wake()
     }
   }
 }

@@ -39,7 +39,8 @@ export interface PushOptions {
 
 /** A push service that answers 429, 5xx or nothing is tried this often in all. */
 const MAX_ATTEMPTS = 4
-const WORKER = { batch: 20, leaseMs: 60_000, pollMs: 500 }
+// Woken after each fan-out on this node; the poll finds what another node's fan-out planned.
+const WORKER = { batch: 20, leaseMs: 60_000, pollMs: 1_000 }
 
 /**
  * Web Push (docs/api.md §15.3): people's browsers' subscriptions, and the pushes sent to them
@@ -117,6 +118,11 @@ export class PushService {
   start(onError: (error: unknown) => void, onDropped: (message: string) => void): void {
     this.#dropped = onDropped
     this.#worker = new JobWorker<PushJob>(this.#parts.jobs, PUSH, (jobs) => this.#sendAll(jobs), { ...WORKER, onError }).start()
+  }
+
+  /** Looks for planned pushes now: a fan-out just committed some. */
+  wake(): void {
+    this.#worker?.wake()
   }
 
   async stop(): Promise<void> {
