@@ -99,11 +99,15 @@ async function notify(message: Message, previews: boolean): Promise<void> {
   const words = [...message.content.trim()]
   const preview = words.length > PREVIEW_LENGTH ? `${words.slice(0, PREVIEW_LENGTH - 1).join('')}…` : words.join('')
   await registration?.showNotification(`New message from ${shortAddress(message.sender)}`, {
-    body: previews && preview !== '' ? preview : 'Open VFX Chat to read it.',
+    body: previews ? preview || attachmentsSent(message.attachments.length) : 'Open VFX Chat to read it.',
     icon: '/favicon.svg',
     tag: `thread:${message.thread_uuid}`,
     data: { thread: message.thread_uuid },
   })
+}
+
+function attachmentsSent(count: number): string {
+  return count === 0 ? 'Open VFX Chat to read it.' : `Sent ${count === 1 ? 'an attachment' : `${count} attachments`}.`
 }
 
 /** Whether `now` falls in the person's daily quiet window, in their time zone (it may run over midnight). */
