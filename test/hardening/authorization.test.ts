@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createECDH, randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import type { Attachment } from '../../src/features/attachments/index.js'
@@ -130,6 +130,18 @@ const MATRIX: Record<string, Call & { expected: Statuses }> = {
   'POST /api/chat/{uuid}/decline/': { path: (w) => `/api/chat/${w.thread.uuid}/decline/`, expected: [401, 401, 404, 409, 401, 404, 409] },
   'GET /api/consent/settings/': { path: () => '/api/consent/settings/', expected: [401, 401, 200, 200, 401, 200, 200] },
   'PATCH /api/consent/settings/': { path: () => '/api/consent/settings/', body: () => ({ message_requests: true }), expected: [401, 401, 200, 200, 401, 200, 200] },
+  // Web Push (§15.3): the key is public; each caller's subscriptions are their own (a browser subscribed again moves to its new owner).
+  'GET /api/notifications/push/key/': { path: () => '/api/notifications/push/key/', expected: [200, 200, 200, 200, 200, 200, 200] },
+  'POST /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', body: () => browserSubscription(), expected: [401, 401, 201, 201, 401, 201, 201] },
+  'GET /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', expected: [401, 401, 200, 200, 401, 200, 200] },
+  'DELETE /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', body: () => ({ endpoint: 'https://push.example.com/send/unknown' }), expected: [401, 401, 404, 404, 401, 404, 404] },
+}
+
+/** A browser's PushSubscription at a public push service, with real P-256 keys. */
+function browserSubscription() {
+  const keys = createECDH('prime256v1')
+  keys.generateKeys()
+  return { endpoint: 'https://push.example.com/send/browser', keys: { p256dh: keys.getPublicKey('base64url'), auth: randomBytes(16).toString('base64url') } }
 }
 
 let server: TestServer

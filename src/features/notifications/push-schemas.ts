@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { errors, EXAMPLE, Nullable, Page, PageQuery, Timestamp, withExample } from '../../core/http/schemas.js'
+import { errors, EXAMPLE, Nullable, Page, PageQuery, Text, Timestamp, withExample } from '../../core/http/schemas.js'
 
 const EXAMPLE_ENDPOINT = 'https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH…'
 
@@ -14,7 +14,7 @@ export type PushKey = Static<typeof PushKey>
 
 /** What a browser's PushSubscription.toJSON() gives; `expirationTime` is read and ignored. */
 const SubscriptionInput = Type.Object({
-  endpoint: Type.String({ minLength: 1, maxLength: 2048, description: "The push service's URL for this browser (https)." }),
+  endpoint: Text({ minLength: 1, maxLength: 2048, description: "The push service's URL for this browser (https)." }),
   keys: Type.Object({
     p256dh: Type.String({ maxLength: 128, description: "The browser's P-256 public key, base64url (65 bytes)." }),
     auth: Type.String({ maxLength: 64, description: 'The auth secret, base64url (16 bytes).' }),
@@ -87,7 +87,7 @@ export const pushSchemas = {
     operationId: 'unsubscribePush',
     summary: "Forget one of the caller's browsers, by its endpoint",
     security: [{ bearer: [] }],
-    body: withExample(Type.Object({ endpoint: Type.String({ minLength: 1, maxLength: 2048 }) }), { endpoint: EXAMPLE_ENDPOINT }),
+    body: withExample(Type.Object({ endpoint: Text({ minLength: 1, maxLength: 2048 }) }), { endpoint: EXAMPLE_ENDPOINT }),
     response: { 204: Type.Null(), ...errors(400, 401, 404) },
   },
 }

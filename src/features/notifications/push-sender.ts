@@ -38,8 +38,8 @@ export class PushSender {
     this.#allowPrivate = options.allowPrivate
   }
 
-  /** The push service's status code; throws when it cannot be reached or does not answer in time. */
-  send(target: PushTarget, message: PushMessage): Promise<number> {
+  /** The push service's status code; rejects when it cannot be reached or does not answer in time. */
+  async send(target: PushTarget, message: PushMessage): Promise<number> {
     const details = webPush.generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, JSON.stringify(message), {
       vapidDetails: this.#vapid,
       TTL: TIME_TO_LIVE_S,

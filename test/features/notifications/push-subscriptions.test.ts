@@ -89,6 +89,7 @@ forEachEngine((engine) => {
         'this machine': [{ ...good, endpoint: 'https://127.0.0.1:9/send/1' }, { endpoint: ['A push endpoint must be on a public host.'] }],
         'a private network': [{ ...good, endpoint: 'https://[fd00::1]/send/1' }, { endpoint: ['A push endpoint must be on a public host.'] }],
         localhost: [{ ...good, endpoint: 'https://localhost/send/1' }, { endpoint: ['A push endpoint must be on a public host.'] }],
+        'a NUL byte': [{ ...good, endpoint: 'https://push.example.com/send/\u0000' }, { endpoint: [expect.any(String)] }],
         credentials: [{ ...good, endpoint: 'https://user:secret@push.example.com/send/1' }, { endpoint: ['A push endpoint carries no credentials.'] }],
         'a short key': [{ ...good, keys: { ...good.keys, p256dh: good.keys.p256dh.slice(0, 40) } }, { keys: ['p256dh must be an uncompressed P-256 public key, base64url (65 bytes).'] }],
         'a point off the curve': [{ ...good, keys: { ...good.keys, p256dh: `BA${'A'.repeat(85)}` } }, { keys: ['p256dh must be an uncompressed P-256 public key, base64url (65 bytes).'] }],
@@ -116,6 +117,8 @@ forEachEngine((engine) => {
       const subscription = publicSubscription('leaving')
       await bob.subscribePush(subscription)
       await expectError(alice.unsubscribePush(subscription.endpoint), 404, { detail: 'No subscription of yours has this endpoint.' })
+      const nul = await raw(server, 'DELETE', '/api/notifications/push/subscriptions/', { token: bob.token, body: { endpoint: 'https://push.example.com/\u0000' } })
+      expect({ status: nul.status, body: nul.json }).toEqual({ status: 400, body: { endpoint: [expect.any(String)] } })
       await bob.unsubscribePush(subscription.endpoint)
       expect((await bob.listPushSubscriptions()).count).toBe(0)
       await expectError(bob.unsubscribePush(subscription.endpoint), 404, { detail: 'No subscription of yours has this endpoint.' })
