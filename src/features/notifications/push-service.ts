@@ -137,7 +137,9 @@ export class PushService {
     const { jobs, repository, streams } = this.#parts
     const { subscription: id, address, message } = job.payload
     // Looked at when the push is about to go: whoever opened the chat since sees the message there.
-    const subscription = (await streams.openFor(address)) > 0 ? undefined : await repository.find(id)
+    const looking = (await streams.openFor(address)) > 0
+    // A browser unsubscribed since, or subscribed again by someone else, is not told of this person's message.
+    const subscription = looking ? undefined : await repository.find(id)
     if (subscription?.address !== address) {
       await jobs.finish(job)
       return
