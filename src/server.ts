@@ -74,15 +74,22 @@ import {
   NotificationService,
   ThreadMute,
   type NotificationTables,
+  PushKey,
+  pushMigrations,
+  PushRepository,
+  pushRoutes,
+  PushService,
+  PushSubscription,
+  type PushTables,
 } from './features/notifications/index.js'
 import { jobMigrations } from './core/jobs/job-migrations.js'
 import { JobQueue, type JobTables } from './core/jobs/job-queue.js'
 
 /** Every feature's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations, emailMigrations]
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations, pushMigrations, emailMigrations]
 
 /** All the service's tables, for tools and tests that look at the database as a whole. */
-export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables & EmailTables
+export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables & PushTables & EmailTables
 
 export interface Server {
   readonly app: FastifyInstance
@@ -120,7 +127,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const { db, engine, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
   const limits = await openLimits(config)
-  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, emails } = await buildFeatures(config, {
+  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, push, emails } = await buildFeatures(config, {
     db,
     engine,
     orderMessages,
@@ -155,6 +162,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       { routes: consentRoutes(consent), schemas: [ConsentSettings] },
       { routes: accountRoutes(account), schemas: [AccountExport] },
       { routes: notificationRoutes(notifications), schemas: [NotificationPreferences, ThreadMute] },
+      { routes: pushRoutes(push), schemas: [PushKey, PushSubscription] },
       { routes: emailRoutes(emails), schemas: [EmailAddress] },
     ],
     streamSlots: limits.streams,
@@ -166,6 +174,10 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   })
   limits.logTo(app.log)
   notifications.start((error) => app.log.warn({ err: error }, 'fanning out recorded chat events failed'))
+  push.start(
+    (error) => app.log.warn({ err: error }, 'sending web pushes failed'),
+    (message) => app.log.warn(message),
+  )
   emails.start((error) => app.log.warn({ err: error }, 'sending an e-mail failed'))
   // A commit announced on the bus (from any node) has its recorded event ready to fan out.
   const stopWaking = bus.subscribe((event) => {
@@ -200,6 +212,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   app.addHook('preClose', async () => {
     stopWaking()
     await notifications.stop()
+    await push.stop()
     await emails.stop()
   })
   app.addHook('onClose', async () => {
@@ -308,6 +321,18 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     },
     { clock },
   )
+  const push = await PushService.open(
+    { repository: new PushRepository(db), jobs, notifications, streams: limits.streams },
+    {
+      clock,
+      vapid: config.vapid,
+      vapidSubject: config.vapidSubject,
+      allowPrivate: config.pushAllowPrivate,
+    },
+  )
+  notifications.consume((event) => push.plan(event))
+  notifications.eraseAlso((address) => push.erase(address))
+  notifications.afterFanOut(() => push.wake())
   const attachmentRepository = new AttachmentRepository(db)
   const attachments = new AttachmentService(
     {
@@ -376,5 +401,5 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
   )
   notifications.consume(emails.planDigests)
   notifications.eraseAlso((address) => emails.erase(address))
-  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs, emails }
+  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs, push, emails }
 }

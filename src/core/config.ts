@@ -1,3 +1,4 @@
+import { createECDH } from 'node:crypto'
 import { dirname, join } from 'node:path'
 import { isValidAddress, type Network } from './vfx/address.js'
 
@@ -64,6 +65,12 @@ export interface Config {
   readonly mailFrom: string
   /** The web client's public base URL, which links in mails point to (no trailing slash). */
   readonly publicUrl: string | null
+  /** The VAPID key pair Web Push signs with (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY); null: made once and kept in the database. */
+  readonly vapid: { readonly publicKey: string; readonly privateKey: string } | null
+  /** Whom push services may contact about this service's pushes (`mailto:` or `https:`). */
+  readonly vapidSubject: string
+  /** Whether push endpoints may be plain http or on private addresses (a push service on the same network, tests). */
+  readonly pushAllowPrivate: boolean
 }
 
 export class ConfigError extends Error {}
@@ -177,6 +184,33 @@ function email(env: Env) {
   return { smtpUrl, mailFrom, publicUrl }
 }
 
+/** Both VAPID keys or neither; the public key must be the private key's, or every push would be refused. */
+function vapid(env: Env): Config['vapid'] {
+  const publicKey = env.VAPID_PUBLIC_KEY?.trim() ?? ''
+  const privateKey = env.VAPID_PRIVATE_KEY?.trim() ?? ''
+  if (publicKey === '' && privateKey === '') return null
+  if (publicKey === '' || privateKey === '') throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be given together')
+  let derived: string
+  try {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(privateKey)) throw new Error('not 32 bytes')
+    const ecdh = createECDH('prime256v1')
+    ecdh.setPrivateKey(Buffer.from(privateKey, 'base64url'))
+    derived = ecdh.getPublicKey('base64url')
+  } catch {
+    throw new ConfigError('VAPID_PRIVATE_KEY must be a P-256 private key, 32 bytes in base64url (npx web-push generate-vapid-keys)')
+  }
+  if (derived !== publicKey) throw new ConfigError("VAPID_PUBLIC_KEY must be VAPID_PRIVATE_KEY's public key, uncompressed, in base64url")
+  return Object.freeze({ publicKey, privateKey })
+}
+
+function vapidSubject(env: Env): string {
+  const raw = env.VAPID_SUBJECT?.trim() || 'mailto:push@vfx-chat.invalid'
+  if (!/^mailto:[^\s@]+@[^\s@]+$/.test(raw) && !/^https:\/\/[^/\s]+/.test(raw)) {
+    throw new ConfigError(`VAPID_SUBJECT must be a mailto: address or an https: URL, got "${raw}"`)
+  }
+  return raw
+}
+
 /** Reads the configuration; throws ConfigError naming the variable when a value is unusable. */
 export function loadConfig(env: Env = process.env): Config {
   const redisUrl = env.REDIS_URL?.trim() || null
@@ -213,5 +247,8 @@ export function loadConfig(env: Env = process.env): Config {
     unansweredThreadsPerHour: integer(env, 'UNANSWERED_THREADS_PER_HOUR', 30, 0, 1_000_000),
     unansweredThreadsPerDay: integer(env, 'UNANSWERED_THREADS_PER_DAY', 100, 0, 1_000_000),
     ...email(env),
+    vapid: vapid(env),
+    vapidSubject: vapidSubject(env),
+    pushAllowPrivate: boolean(env, 'PUSH_ALLOW_PRIVATE'),
   })
 }

@@ -5,27 +5,13 @@ import type { Block } from '../features/blocks/index.js'
 import type { Message, Thread, ThreadDetail } from '../features/chat/index.js'
 import type { ConsentSettings } from '../features/consent/index.js'
 import type { AuditEntry, Report, Suspension } from '../features/moderation/index.js'
-import type { NotificationPreferences, ThreadMute } from '../features/notifications/index.js'
+import type { NotificationPreferences, PushKey, PushMessage, PushSubscription, ThreadMute } from '../features/notifications/index.js'
 import type { Shop } from '../features/shops/index.js'
 import type { VfxSigner } from './signer.js'
 
 // The server's own schemas are the one definition of every shape the API answers with.
-export type {
-  Attachment,
-  AuditEntry,
-  Block,
-  Challenge,
-  ConsentSettings,
-  Message,
-  NotificationPreferences,
-  Report,
-  Session,
-  Shop,
-  Suspension,
-  Thread,
-  ThreadDetail,
-  ThreadMute,
-}
+export type { Attachment, AuditEntry, Block, Challenge, ConsentSettings, Message, Report, Session, Shop, Suspension, Thread, ThreadDetail }
+export type { NotificationPreferences, PushKey, PushMessage, PushSubscription, ThreadMute }
 
 /** A thread's standing for the caller (docs/api.md §14): accepted, a message request, or declined. */
 export type Consent = Thread['consent']
@@ -264,29 +250,6 @@ export class VfxChatClient {
     return this.request<ConsentSettings>('PATCH', '/api/consent/settings/', { body })
   }
 
-  // ---- notification preferences and mutes ----
-
-  notificationPreferences() {
-    return this.request<NotificationPreferences>('GET', '/api/notifications/preferences/')
-  }
-
-  updateNotificationPreferences(body: Partial<NotificationPreferences>) {
-    return this.request<NotificationPreferences>('PATCH', '/api/notifications/preferences/', { body })
-  }
-
-  listMutes(query: { page?: number; page_size?: number } = {}) {
-    return this.request<Page<ThreadMute>>('GET', '/api/notifications/mutes/', { query })
-  }
-
-  /** Silences a thread on every channel, for ever (`until` null) or until a time. */
-  muteThread(uuid: string, until: string | null = null) {
-    return this.request<ThreadMute>('PUT', `/api/notifications/mutes/${encodeURIComponent(uuid)}/`, { body: { until } })
-  }
-
-  unmuteThread(uuid: string) {
-    return this.request<void>('DELETE', `/api/notifications/mutes/${encodeURIComponent(uuid)}/`)
-  }
-
   // ---- reports and moderation (operators only, but for `reportThread`) ----
 
   /** Reports a thread to the operators, with a snapshot of the given messages (or the latest 20). */
@@ -326,6 +289,47 @@ export class VfxChatClient {
 
   auditLog(query: { page?: number; page_size?: number } = {}) {
     return this.request<Page<AuditEntry>>('GET', '/api/moderation/audit/', { query })
+  }
+
+  // ---- notifications (docs/api.md §15) ----
+
+  notificationPreferences() {
+    return this.request<NotificationPreferences>('GET', '/api/notifications/preferences/')
+  }
+
+  updateNotificationPreferences(body: Partial<NotificationPreferences>) {
+    return this.request<NotificationPreferences>('PATCH', '/api/notifications/preferences/', { body })
+  }
+
+  listMutes(query: { page?: number; page_size?: number } = {}) {
+    return this.request<Page<ThreadMute>>('GET', '/api/notifications/mutes/', { query })
+  }
+
+  /** Mutes a thread on every channel, for ever or `until` (RFC 3339). */
+  muteThread(uuid: string, until: string | null = null) {
+    return this.request<ThreadMute>('PUT', `/api/notifications/mutes/${encodeURIComponent(uuid)}/`, { body: { until } })
+  }
+
+  unmuteThread(uuid: string) {
+    return this.request<void>('DELETE', `/api/notifications/mutes/${encodeURIComponent(uuid)}/`)
+  }
+
+  /** The VAPID public key a browser subscribes with (`applicationServerKey`). */
+  pushKey() {
+    return this.request<PushKey>('GET', '/api/notifications/push/key/')
+  }
+
+  /** Registers a browser's `PushSubscription.toJSON()` for the caller. */
+  subscribePush(subscription: { endpoint: string; keys: { p256dh: string; auth: string } }) {
+    return this.request<PushSubscription>('POST', '/api/notifications/push/subscriptions/', { body: subscription })
+  }
+
+  listPushSubscriptions(query: { page?: number; page_size?: number } = {}) {
+    return this.request<Page<PushSubscription>>('GET', '/api/notifications/push/subscriptions/', { query })
+  }
+
+  unsubscribePush(endpoint: string) {
+    return this.request<void>('DELETE', '/api/notifications/push/subscriptions/', { body: { endpoint } })
   }
 
   // ---- shops ----

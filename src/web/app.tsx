@@ -6,6 +6,7 @@ import { Inbox } from './inbox.js'
 import { Live, type LiveStatus } from './live.js'
 import { Moderation, useOperator, type ModerationRoute } from './moderation.js'
 import { NewChat } from './new-chat.js'
+import { NotificationSettings } from './notifications.js'
 import { OfflineBanner } from './offline-banner.js'
 import type { PageConfig } from './page-config.js'
 import { Privacy } from './privacy.js'
@@ -13,18 +14,21 @@ import { clearSession, loadSession, WebClient } from './session.js'
 import { SignIn } from './sign-in.js'
 import { useBlocks } from './use-blocks.js'
 import { FOLDERS, useInbox, type Folder } from './use-inbox.js'
+import { useNotifications } from './use-notifications.js'
 import { useTyping } from './use-typing.js'
 
 type Route =
   | { view: 'inbox' }
   | { view: 'new' }
   | { view: 'privacy' }
+  | { view: 'notifications' }
   | { view: 'thread'; uuid: string }
   | { view: 'moderation'; at: ModerationRoute }
 
 const FIXED_ROUTES: Record<string, Route> = {
   '#/new': { view: 'new' },
   '#/privacy': { view: 'privacy' },
+  '#/notifications': { view: 'notifications' },
   '#/moderation': { view: 'moderation', at: { tab: 'reports' } },
   '#/moderation/suspensions': { view: 'moderation', at: { tab: 'suspensions' } },
   '#/moderation/audit': { view: 'moderation', at: { tab: 'audit' } },
@@ -106,6 +110,7 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
   const inbox = useInbox(client, live, openUuid)
   const blocks = useBlocks(client, inbox.reload)
   const typing = useTyping(live)
+  const notifications = useNotifications(client, live)
   const operator = useOperator(client)
   const now = useNow(30_000)
   const [folder, setFolder] = useState<Folder>('accepted')
@@ -131,6 +136,14 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
         <span class="me">
           <span class="me-label">Signed in as</span> <Address address={session.address} />
         </span>
+        <a
+          class="button secondary"
+          href="#/notifications"
+          title="Notifications, quiet hours and this browser"
+          aria-current={route.view === 'notifications' ? 'page' : undefined}
+        >
+          Notifications
+        </a>
         {operator && (
           <a class="button secondary" href="#/moderation" aria-current={route.view === 'moderation' ? 'page' : undefined}>
             Moderation
@@ -170,6 +183,7 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
               typing={typing.get(route.uuid)}
               onSeen={inbox.markSeen}
               blocks={blocks}
+              notifications={notifications}
               onLeft={() => {
                 location.hash = '#/'
               }}
@@ -186,6 +200,8 @@ function ChatShell({ session, config, onSignedOut }: ShellProps) {
             />
           ) : route.view === 'privacy' ? (
             <Privacy client={client} blocks={blocks} now={now} />
+          ) : route.view === 'notifications' ? (
+            <NotificationSettings client={client} notifications={notifications} />
           ) : route.view === 'moderation' && operator ? (
             <Moderation client={client} route={route.at} now={now} />
           ) : (

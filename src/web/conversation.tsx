@@ -9,12 +9,14 @@ import { clockTime, dayLabel, fullTime, shortAddress } from './format.js'
 import { Icon, type IconName } from './icons.js'
 import { others } from './inbox.js'
 import { RequestBanner } from './message-request.js'
+import { MuteAction } from './mute-action.js'
 import { PaneHeader } from './pane-header.js'
 import { ReportAction } from './report-action.js'
 import type { Live } from './live.js'
 import type { PageConfig } from './page-config.js'
 import type { WebClient } from './session.js'
 import type { Blocks } from './use-blocks.js'
+import type { Notifications } from './use-notifications.js'
 import { useConversation, type PendingMessage } from './use-conversation.js'
 import { useUploads } from './use-uploads.js'
 
@@ -26,6 +28,7 @@ interface Props {
   typing: readonly string[] | undefined
   onSeen: (uuid: string) => void
   blocks: Blocks
+  notifications: Notifications
   /** The caller blocked the other person or declined the request here: the chat leaves the inbox, so it closes. */
   onLeft: () => void
   /** The caller accepted or declined the request: it moves between the inbox's folders. */
@@ -41,7 +44,7 @@ function carriesFiles(event: DragEvent): boolean {
 }
 
 /** One thread: header, messages (older on demand), who is typing, and the composer; files dropped on it are attached. */
-export function Conversation({ client, live, uuid, config, typing, onSeen, blocks, onLeft, onConsentChanged }: Props) {
+export function Conversation({ client, live, uuid, config, typing, onSeen, blocks, notifications, onLeft, onConsentChanged }: Props) {
   const conversation = useConversation(client, live, uuid, onSeen)
   const uploads = useUploads(client, uuid, config.maxAttachmentBytes)
   const [dropping, setDropping] = useState(false)
@@ -115,6 +118,7 @@ export function Conversation({ client, live, uuid, config, typing, onSeen, block
             {thread.shop.name}
           </span>
         )}
+        {thread && <MuteAction uuid={uuid} notifications={notifications} />}
         {thread && <ReportAction client={client} uuid={uuid} />}
         {blockable && <BlockAction key={blockable} address={blockable} blocks={blocks} onBlocked={onLeft} />}
       </PaneHeader>

@@ -4,6 +4,7 @@ import { BlockedAddresses } from './blocked.js'
 import { PaneHeader } from './pane-header.js'
 import type { WebClient } from './session.js'
 import type { Blocks } from './use-blocks.js'
+import { RequestOutcome } from './request-outcome.js'
 import { useRequest } from './use-request.js'
 
 /** Who may reach the caller: message requests (docs/api.md §14) and blocks (§11). */
@@ -66,14 +67,7 @@ function MessageRequestSettings({ client }: { client: WebClient }) {
           </label>
         ))
       )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-      <p class="muted" role="status">
-        {status}
-      </p>
+      <RequestOutcome error={error} status={status} />
     </section>
   )
 }

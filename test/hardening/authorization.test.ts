@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createECDH, randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import type { Attachment } from '../../src/features/attachments/index.js'
@@ -145,6 +145,18 @@ const MATRIX: Record<string, Call & { expected: Statuses }> = {
   'POST /api/notifications/email/verify/': { path: () => '/api/notifications/email/verify/?token=x', expected: [404, 404, 404, 404, 404, 404, 404] },
   'GET /api/notifications/email/unsubscribe/': { path: () => '/api/notifications/email/unsubscribe/?token=x', expected: [404, 404, 404, 404, 404, 404, 404] },
   'POST /api/notifications/email/unsubscribe/': { path: () => '/api/notifications/email/unsubscribe/?token=x', expected: [404, 404, 404, 404, 404, 404, 404] },
+  // Web Push (§15.3): the key is public; each caller's subscriptions are their own (a browser subscribed again moves to its new owner).
+  'GET /api/notifications/push/key/': { path: () => '/api/notifications/push/key/', expected: [200, 200, 200, 200, 200, 200, 200] },
+  'POST /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', body: () => browserSubscription(), expected: [401, 401, 201, 201, 401, 201, 201] },
+  'GET /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', expected: [401, 401, 200, 200, 401, 200, 200] },
+  'DELETE /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', body: () => ({ endpoint: 'https://push.example.com/send/unknown' }), expected: [401, 401, 404, 404, 401, 404, 404] },
+}
+
+/** A browser's PushSubscription at a public push service, with real P-256 keys. */
+function browserSubscription() {
+  const keys = createECDH('prime256v1')
+  keys.generateKeys()
+  return { endpoint: 'https://push.example.com/send/browser', keys: { p256dh: keys.getPublicKey('base64url'), auth: randomBytes(16).toString('base64url') } }
 }
 
 let server: TestServer

@@ -44,6 +44,14 @@ end
 for _, key in ipairs(KEYS) do redis.call('HINCRBY', key, ARGV[1], 1) end
 return 1`
 
+/** The streams KEYS[1] counts on the nodes still alive (ARGV as for ACQUIRE_SLOTS); it changes nothing. */
+const COUNT_SLOTS = `
+local total, fields = 0, redis.call('HGETALL', KEYS[1])
+for j = 1, #fields, 2 do
+  if fields[j] == ARGV[1] or redis.call('EXISTS', ARGV[2] .. fields[j]) == 1 then total = total + tonumber(fields[j + 1]) end
+end
+return total`
+
 const RELEASE_SLOTS = `
 for _, key in ipairs(KEYS) do
   if redis.call('HINCRBY', key, ARGV[1], -1) <= 0 then redis.call('HDEL', key, ARGV[1]) end
@@ -60,6 +68,7 @@ type LimitsRedis = Redis & {
   countInWindow(key: string, windowMs: number): Promise<[number, number]>
   acquireSlots(...args: Array<string | number>): Promise<number>
   releaseSlots(...args: Array<string | number>): Promise<void>
+  countSlots(key: string, node: string, aliveKeyPrefix: string): Promise<number>
 }
 
 export interface LimitsLog {
@@ -114,6 +123,7 @@ export class RedisLimits {
     redis.defineCommand('countInWindow', { numberOfKeys: 1, lua: COUNT_IN_WINDOW })
     redis.defineCommand('acquireSlots', { lua: ACQUIRE_SLOTS })
     redis.defineCommand('releaseSlots', { lua: RELEASE_SLOTS })
+    redis.defineCommand('countSlots', { numberOfKeys: 1, lua: COUNT_SLOTS })
     await redis.connect()
     const limits = new RedisLimits(redis, prefix, log)
     await limits.#sayAlive()
@@ -239,6 +249,14 @@ class SharedStreamSlots implements StreamSlots {
 
   acquireAddress(address: string): Promise<() => void> {
     return this.#take([[this.#key('address', address), this.#caps.maxStreamsPerAddress]], () => this.#local.acquireAddress(address))
+  }
+
+  openFor(address: string): Promise<number> {
+    const { redis, node, aliveKeyPrefix, decide } = this.#limits.parts
+    return decide(
+      () => redis.countSlots(this.#key('address', address), node, aliveKeyPrefix),
+      () => this.#local.openFor(address),
+    )
   }
 
   /** Writes this node's counts back after Redis restarted (or lost a release). */

@@ -18,6 +18,8 @@ export interface StreamSlots {
   acquire(address: string | null, ip: string): (() => void) | Promise<() => void>
   /** Counts an open stream against an address learnt after it opened. */
   acquireAddress(address: string): (() => void) | Promise<() => void>
+  /** How many streams `address` holds open right now (a push is for people who are not looking). */
+  openFor(address: string): number | Promise<number>
 }
 
 /**
@@ -62,6 +64,10 @@ export class LocalStreamSlots implements StreamSlots {
     if ((this.#byAddress.get(address) ?? 0) >= this.#perAddress) throw new RateLimited(RETRY_AFTER_SECONDS)
     increment(this.#byAddress, address, 1)
     return once(() => increment(this.#byAddress, address, -1))
+  }
+
+  openFor(address: string): number {
+    return this.#byAddress.get(address) ?? 0
   }
 
   /** The open streams of each address and IP, for a shared count rebuilt after a Redis restart. */

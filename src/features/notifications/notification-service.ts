@@ -58,6 +58,7 @@ export class NotificationService {
   readonly #clock: Clock
   readonly #consumers: EventConsumer[] = []
   readonly #erasers: Array<(address: string) => Promise<void>> = []
+  readonly #fannedOut: Array<() => void> = []
   #fanOut: JobWorker<RecordedChatEvent> | undefined
 
   constructor(parts: NotificationParts, options: { clock: Clock }) {
@@ -142,6 +143,11 @@ export class NotificationService {
     this.#consumers.push(consumer)
   }
 
+  /** Calls `wake` after each event's fan-out commits: a channel's worker finds its new jobs at once, not at its next poll. */
+  afterFanOut(wake: () => void): void {
+    this.#fannedOut.push(wake)
+  }
+
   /** Starts fanning recorded events out on this node; every node may run it, each event goes once. */
   start(onError: (error: unknown) => void): void {
     this.#fanOut = new JobWorker<RecordedChatEvent>(this.#parts.jobs, CHAT_EVENTS, (jobs) => this.#fanOutAll(jobs, onError), {
@@ -169,6 +175,7 @@ export class NotificationService {
           // Another node took the event over after this lease ran out: its fan-out stands, not this one.
           if (!(await this.#parts.jobs.finish(job, trx))) throw new LeaseLost()
         })
+        for (const wake of this.#fannedOut) wake()
       } catch (error) {
         if (!(error instanceof LeaseLost)) onError(error)
       }
