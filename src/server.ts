@@ -67,15 +67,22 @@ import {
   NotificationService,
   ThreadMute,
   type NotificationTables,
+  WebhookDelivery,
+  WebhookEndpoint,
+  webhookMigrations,
+  WebhookRepository,
+  webhookRoutes,
+  WebhookService,
+  type WebhookTables,
 } from './features/notifications/index.js'
 import { jobMigrations } from './core/jobs/job-migrations.js'
 import { JobQueue, type JobTables } from './core/jobs/job-queue.js'
 
 /** Every feature's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations]
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations, webhookMigrations]
 
 /** All the service's tables, for tools and tests that look at the database as a whole. */
-export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables
+export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables & WebhookTables
 
 export interface Server {
   readonly app: FastifyInstance
@@ -84,6 +91,8 @@ export interface Server {
   readonly attachments: AttachmentService
   /** Export, erasure and message retention; tests run a retention pass through it. */
   readonly account: AccountService
+  /** Webhook deliveries; tests wake its worker after moving the clock. */
+  readonly webhooks: WebhookService
   /** Base URL it listens on, e.g. http://127.0.0.1:8000 */
   readonly url: string
   close(): Promise<void>
@@ -111,7 +120,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const { db, engine, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
   const limits = await openLimits(config)
-  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications } = await buildFeatures(config, {
+  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, webhooks } = await buildFeatures(config, {
     db,
     engine,
     orderMessages,
@@ -146,6 +155,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       { routes: consentRoutes(consent), schemas: [ConsentSettings] },
       { routes: accountRoutes(account), schemas: [AccountExport] },
       { routes: notificationRoutes(notifications), schemas: [NotificationPreferences, ThreadMute] },
+      { routes: webhookRoutes(webhooks), schemas: [WebhookEndpoint, WebhookDelivery] },
     ],
     streamSlots: limits.streams,
     rateLimitStore: limits.signIn,
@@ -156,6 +166,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   })
   limits.logTo(app.log)
   notifications.start((error) => app.log.warn({ err: error }, 'fanning out recorded chat events failed'))
+  webhooks.start((error) => app.log.warn({ err: error }, 'making webhook deliveries failed'))
   // A commit announced on the bus (from any node) has its recorded event ready to fan out.
   const stopWaking = bus.subscribe((event) => {
     if (event.type === 'message' || event.type === 'thread' || event.type === 'read') notifications.wake()
@@ -189,6 +200,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   app.addHook('preClose', async () => {
     stopWaking()
     await notifications.stop()
+    await webhooks.stop()
   })
   app.addHook('onClose', async () => {
     clearInterval(housekeeping)
@@ -202,7 +214,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  return { app, bus, chat, attachments, account, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
+  return { app, bus, chat, attachments, account, webhooks, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
 }
 
 /** Files beside the database on one node; PostgreSQL when several nodes must serve any file. */
@@ -296,6 +308,10 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     },
     { clock },
   )
+  const webhooks = new WebhookService(
+    { repository: new WebhookRepository(db), jobs, db, notifications, shops },
+    { ...config.webhooks, clock },
+  )
   const attachmentRepository = new AttachmentRepository(db)
   const attachments = new AttachmentService(
     {
@@ -350,5 +366,5 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     },
     { network: config.network, retentionDays: config.messageRetentionDays, clock },
   )
-  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs }
+  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, webhooks, jobs }
 }

@@ -58,6 +58,18 @@ export interface Config {
   /** New threads an address nobody has answered may create per hour, and per day; 0 turns a limit off. */
   readonly unansweredThreadsPerHour: number
   readonly unansweredThreadsPerDay: number
+  /** Webhook deliveries (docs/api.md §15.2): whether they may reach private networks (tests only), and their timing. */
+  readonly webhooks: WebhookConfig
+}
+
+export interface WebhookConfig {
+  readonly allowPrivate: boolean
+  readonly timeoutMs: number
+  readonly retryBaseMs: number
+  /** How long a delivery is retried before it fails, ms. */
+  readonly retryForMs: number
+  /** Failed attempts in a row that disable an endpoint. */
+  readonly disableAfter: number
 }
 
 export class ConfigError extends Error {}
@@ -155,6 +167,16 @@ function adminAddresses(env: Env, network: Network): string[] {
   return addresses
 }
 
+function webhooks(env: Env): WebhookConfig {
+  return Object.freeze({
+    allowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE'),
+    timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    retryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, 10, 3_600_000),
+    retryForMs: integer(env, 'WEBHOOK_RETRY_FOR', 86_400, 1, 604_800) * 1000,
+    disableAfter: integer(env, 'WEBHOOK_DISABLE_AFTER', 50, 1, 100_000),
+  })
+}
+
 /** Reads the configuration; throws ConfigError naming the variable when a value is unusable. */
 export function loadConfig(env: Env = process.env): Config {
   const redisUrl = env.REDIS_URL?.trim() || null
@@ -190,5 +212,6 @@ export function loadConfig(env: Env = process.env): Config {
     requestMessageLimit: integer(env, 'REQUEST_MESSAGE_LIMIT', 3, 1, 1000),
     unansweredThreadsPerHour: integer(env, 'UNANSWERED_THREADS_PER_HOUR', 30, 0, 1_000_000),
     unansweredThreadsPerDay: integer(env, 'UNANSWERED_THREADS_PER_DAY', 100, 0, 1_000_000),
+    webhooks: webhooks(env),
   })
 }

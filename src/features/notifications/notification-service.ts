@@ -56,6 +56,8 @@ export class NotificationService {
   readonly #parts: NotificationParts
   readonly #clock: Clock
   readonly #consumers: EventConsumer[] = []
+  readonly #afterCommits: (() => void)[] = []
+  readonly #erasers: ((address: string) => Promise<void>)[] = []
   #fanOut: JobWorker<RecordedChatEvent> | undefined
 
   constructor(parts: NotificationParts, options: { clock: Clock }) {
@@ -91,9 +93,10 @@ export class NotificationService {
     if (!(await this.#parts.repository.unmute(address, id))) throw new NotFound('This thread is not muted.')
   }
 
-  /** Forgets a person's preferences and mutes (account erasure). */
-  erase(address: string): Promise<void> {
-    return this.#parts.repository.erase(address)
+  /** Forgets a person's preferences and mutes, and what each channel keeps (account erasure). */
+  async erase(address: string): Promise<void> {
+    await this.#parts.repository.erase(address)
+    for (const erase of this.#erasers) await erase(address)
   }
 
   /** Keeps a chat event in the chat's transaction (the chat's RecordEvent). */
@@ -119,9 +122,15 @@ export class NotificationService {
     })
   }
 
-  /** Adds a channel: every event recorded from now on reaches it. */
-  consume(consumer: EventConsumer): void {
+  /** Adds a channel: every event recorded from now on reaches it; `afterCommit` hears when its writes are in. */
+  consume(consumer: EventConsumer, afterCommit?: () => void): void {
     this.#consumers.push(consumer)
+    if (afterCommit) this.#afterCommits.push(afterCommit)
+  }
+
+  /** Also forgets, with an account, what a channel keeps of it (its endpoints, subscriptions). */
+  eraseWith(erase: (address: string) => Promise<void>): void {
+    this.#erasers.push(erase)
   }
 
   /** Starts fanning recorded events out on this node; every node may run it, each event goes once. */
@@ -152,6 +161,7 @@ export class NotificationService {
           if (!(error instanceof LeaseLost)) throw error
         })
     }
+    for (const afterCommit of this.#afterCommits) afterCommit()
   }
 }
 
