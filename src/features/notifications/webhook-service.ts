@@ -165,6 +165,11 @@ export class WebhookService {
     this.#worker?.wake()
   }
 
+  /** Delivery attempts waiting in the queue, due or not (metrics, tests). */
+  queued(): Promise<number> {
+    return this.#parts.jobs.size(WEBHOOK_QUEUE)
+  }
+
   async stop(): Promise<void> {
     await this.#worker?.stop()
   }
@@ -242,7 +247,7 @@ export class WebhookService {
       })
       const failures = await repository.addFailure(trx, delivery.endpoint_id)
       if (givingUp) {
-        await repository.disable(trx, delivery.endpoint_id, `A delivery failed for ${Math.round(this.#options.retryForMs / 3_600_000)} h; the last attempt: ${outcome.error}`, at)
+        await repository.disable(trx, delivery.endpoint_id, `A delivery failed for its whole retry window (WEBHOOK_RETRY_FOR); the last attempt: ${outcome.error}`, at)
         await jobs.finish(job, trx)
       } else if (failures >= this.#options.disableAfter) {
         await repository.disable(trx, delivery.endpoint_id, `${failures} attempts in a row failed; the last: ${outcome.error}`, at)
