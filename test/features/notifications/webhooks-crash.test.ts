@@ -23,7 +23,7 @@ describe('SIGKILL of the server mid-delivery', () => {
     receiver = await startReceiver()
     // Until the kill the endpoint holds every request open: each delivery is in flight when the server dies.
     receiver.answerWith(() => 'hang')
-    let server = await data.start()
+    const server = await data.start()
     const [owner, alice] = await Promise.all([signIn(server.url), signIn(server.url)])
     const created = await owner.exchange<{ secret: string }>('POST', '/api/webhooks/', { body: { url: receiver.url, events: ['message.created'] } })
     receiver.trust(created.body.secret)
@@ -40,7 +40,7 @@ describe('SIGKILL of the server mid-delivery', () => {
       answered.push(entry)
       return 200
     })
-    server = await data.start()
+    await data.start()
 
     await receiver.until(() => new Set(answered.map((entry) => entry.event.id)).size === MESSAGES, 20_000)
     // None lost, none invented: the same events, under the same ids, each with its own words.
