@@ -136,6 +136,20 @@ forEachEngine((engine) => {
       expect(await log(owner, id)).toHaveLength(1)
     })
 
+    it('tell nobody of a request they declined', async () => {
+      const { owner, receiver, id } = await hooked()
+      expect((await call(owner, 'PATCH', '/api/consent/settings/', { message_requests: true })).status).toBe(200)
+      const [stranger, friend] = await Promise.all([server.signIn(), server.signIn()])
+      const { thread } = await stranger.createThread({ participants: [stranger.address, owner.address] })
+      expect((await call(owner, 'POST', `/api/chat/${thread.uuid}/decline/`)).status).toBe(200)
+      await stranger.sendMessage(thread.uuid, { content: 'declined' })
+      // A later event that does reach the endpoint: the one before it was fanned out first.
+      await friend.createThread({ participants: [friend.address, owner.address], initial_message: 'later' })
+      await receiver.until((received) => received.length > 0)
+      expect(receiver.received.map((entry) => entry.event.data.content)).toEqual(['later'])
+      expect(await log(owner, id)).toHaveLength(1)
+    })
+
     it("wait for the end of the owner's quiet hours", async () => {
       const { owner, receiver, id } = await hooked()
       const hhmm = (offsetMs: number) => new Date(clock.now() + offsetMs).toISOString().slice(11, 16)
