@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
 import { isForbiddenAddress } from './webhook-rules.js'
@@ -22,52 +22,60 @@ export interface Outcome {
 const USER_AGENT = 'vfx-chat-webhooks/1'
 
 /**
- * POSTs one delivery. The host is resolved once and every address checked (SSRF); the
- * connection goes to the checked address, so a second DNS answer cannot swap it for another
- * (rebinding). Redirects are not followed: a 3xx is a failure, like any status but 2xx.
+ * POSTs one delivery, within `timeoutMs` from the DNS lookup on. The host is resolved once and
+ * every address checked (SSRF); the connection goes to the checked address, so a second DNS
+ * answer cannot swap it for another (rebinding). Redirects are not followed: a 3xx is a
+ * failure, like any status but 2xx.
  */
-export async function send(url: string, body: string, headers: Record<string, string>, options: SenderOptions): Promise<Outcome> {
+export function send(url: string, body: string, headers: Record<string, string>, options: SenderOptions): Promise<Outcome> {
   const target = new URL(url)
-  const host = target.hostname.replace(/^\[|\]$/g, '')
+  return new Promise<Outcome>((resolve) => {
+    let outgoing: ClientRequest | undefined
+    let settled = false
+    const finish = (outcome: Outcome) => {
+      if (settled) return
+      settled = true
+      clearTimeout(deadline)
+      outgoing?.destroy()
+      resolve(outcome)
+    }
+    const deadline = setTimeout(() => finish({ statusCode: null, error: `Timed out after ${options.timeoutMs} ms.` }), options.timeoutMs)
+    void checkedAddress(target.hostname.replace(/^\[|\]$/g, ''), options.allowPrivate).then((checked) => {
+      if ('error' in checked) return finish({ statusCode: null, error: checked.error })
+      if (settled) return
+      const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
+        if (lookupOptions.all) callback(null, [checked])
+        else callback(null, checked.address, checked.family)
+      }
+      const request = target.protocol === 'https:' ? httpsRequest : httpRequest
+      outgoing = request(
+        target,
+        {
+          method: 'POST',
+          lookup: pinned,
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': USER_AGENT },
+        },
+        (response) => drain(response, options.maxResponseBytes, () => finish(outcomeOf(response.statusCode ?? 0))),
+      )
+      outgoing.on('error', (error) => finish({ statusCode: null, error: `Connection failed: ${error.message}` }))
+      outgoing.end(body)
+    })
+  })
+}
+
+/** The address to connect to, once every address the host resolves to passed the check. */
+async function checkedAddress(host: string, allowPrivate: boolean): Promise<{ address: string; family: number } | { error: string }> {
   let addresses: { address: string; family: number }[]
   try {
     addresses = await lookup(host, { all: true, verbatim: true })
   } catch {
-    return { statusCode: null, error: `Could not resolve ${host}.` }
+    return { error: `Could not resolve ${host}.` }
   }
   const refused = addresses.find(({ address }) => isForbiddenAddress(address))
-  if (addresses.length === 0 || (refused && !options.allowPrivate)) {
-    return { statusCode: null, error: `Refused: ${host} resolves to ${refused?.address ?? 'nothing'}, a private, loopback or link-local address.` }
+  if (addresses.length === 0 || (refused && !allowPrivate)) {
+    return { error: `Refused: ${host} resolves to ${refused?.address ?? 'nothing'}, a private, loopback or link-local address.` }
   }
-  const { address, family } = addresses[0]!
-  const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
-    if (lookupOptions.all) callback(null, [{ address, family }])
-    else callback(null, address, family)
-  }
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest
-  return new Promise<Outcome>((resolve) => {
-    const deadline = setTimeout(() => finish({ statusCode: null, error: `Timed out after ${options.timeoutMs} ms.` }), options.timeoutMs)
-    const outgoing = request(
-      target,
-      {
-        method: 'POST',
-        lookup: pinned,
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': USER_AGENT },
-      },
-      (response) => drain(response, options.maxResponseBytes, () => finish(outcomeOf(response.statusCode ?? 0))),
-    )
-    outgoing.on('error', (error) => finish({ statusCode: null, error: `Connection failed: ${error.message}` }))
-    outgoing.end(body)
-
-    let settled = false
-    function finish(outcome: Outcome) {
-      if (settled) return
-      settled = true
-      clearTimeout(deadline)
-      outgoing.destroy()
-      resolve(outcome)
-    }
-  })
+  return addresses[0]!
 }
 
 function outcomeOf(statusCode: number): Outcome {
