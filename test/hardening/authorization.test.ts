@@ -30,6 +30,8 @@ interface World {
   /** The participant's report of the thread, open. */
   report: { id: number }
   suspended: string
+  /** The participant's webhook endpoint. */
+  webhook: string
 }
 
 interface Call {
@@ -130,6 +132,15 @@ const MATRIX: Record<string, Call & { expected: Statuses }> = {
   'POST /api/chat/{uuid}/decline/': { path: (w) => `/api/chat/${w.thread.uuid}/decline/`, expected: [401, 401, 404, 409, 401, 404, 409] },
   'GET /api/consent/settings/': { path: () => '/api/consent/settings/', expected: [401, 401, 200, 200, 401, 200, 200] },
   'PATCH /api/consent/settings/': { path: () => '/api/consent/settings/', body: () => ({ message_requests: true }), expected: [401, 401, 200, 200, 401, 200, 200] },
+  // Webhooks (§15.2): anyone signed in registers their own; an endpoint is its owner's alone, 404 to everyone else.
+  'POST /api/webhooks/': { path: () => '/api/webhooks/', body: () => ({ url: 'https://example.com/hook', events: ['message.created'] }), expected: [401, 401, 201, 201, 401, 201, 201] },
+  'GET /api/webhooks/': { path: () => '/api/webhooks/', expected: [401, 401, 200, 200, 401, 200, 200] },
+  'GET /api/webhooks/{id}/': { path: (w) => `/api/webhooks/${w.webhook}/`, expected: [401, 401, 404, 200, 401, 404, 404] },
+  'PATCH /api/webhooks/{id}/': { path: (w) => `/api/webhooks/${w.webhook}/`, body: () => ({ description: 'mine' }), expected: [401, 401, 404, 200, 401, 404, 404] },
+  'DELETE /api/webhooks/{id}/': { path: (w) => `/api/webhooks/${w.webhook}/`, expected: [401, 401, 404, 204, 401, 404, 404] },
+  'POST /api/webhooks/{id}/rotate-secret/': { path: (w) => `/api/webhooks/${w.webhook}/rotate-secret/`, expected: [401, 401, 404, 200, 401, 404, 404] },
+  'POST /api/webhooks/{id}/test/': { path: (w) => `/api/webhooks/${w.webhook}/test/`, expected: [401, 401, 404, 202, 401, 404, 404] },
+  'GET /api/webhooks/{id}/deliveries/': { path: (w) => `/api/webhooks/${w.webhook}/deliveries/`, expected: [401, 401, 404, 200, 401, 404, 404] },
 }
 
 let server: TestServer
@@ -170,7 +181,11 @@ async function world(): Promise<World> {
     token: moderator.token!,
     body: { address: suspended.address, reason: 'spam' },
   })
-  expect([report.status, suspension.status]).toEqual([201, 201])
+  const webhook = await raw(server, 'POST', '/api/webhooks/', {
+    token: participant.token!,
+    body: { url: 'https://example.com/hook', events: ['message.created'] },
+  })
+  expect([report.status, suspension.status, webhook.status]).toEqual([201, 201, 201])
   const db = openDatabaseFile(server)
   db.prepare('update tokens set expires_at = ? where token_hash = ?').run('2000-01-01T00:00:00.000Z', secretHash(expired.token!))
   db.close()
@@ -191,6 +206,7 @@ async function world(): Promise<World> {
     picture,
     report: report.json as { id: number },
     suspended: suspended.address,
+    webhook: (webhook.json as { id: string }).id,
   }
 }
 
