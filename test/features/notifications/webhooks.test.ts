@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../../src/core/config.js'
 import { NOT_FOUND, raw, TIME, UUID_V4, withDatabase } from '../../helpers/contract.js'
 import { forEachEngine } from '../../helpers/engines.js'
 import { startTestServer, type TestServer } from '../../helpers/server.js'
@@ -140,3 +141,22 @@ forEachEngine((engine) => {
   })
 })
 
+
+describe('WEBHOOK_* settings', () => {
+  it('default to docs/api.md §7: private addresses refused, 10 s, 30 s first retry, a day of retries, 50 failures', () => {
+    expect(loadConfig({}).webhooks).toEqual({ allowPrivate: false, timeoutMs: 10_000, retryBaseMs: 30_000, retryForMs: 86_400_000, disableAfter: 50 })
+  })
+
+  it('refuse a bad value with ConfigError naming the variable', () => {
+    for (const [name, value] of [
+      ['WEBHOOK_ALLOW_PRIVATE', 'sometimes'],
+      ['WEBHOOK_TIMEOUT_MS', '0'],
+      ['WEBHOOK_RETRY_BASE_MS', 'soon'],
+      ['WEBHOOK_RETRY_FOR', '0'],
+      ['WEBHOOK_DISABLE_AFTER', '-1'],
+    ] as const) {
+      expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(ConfigError)
+      expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(name)
+    }
+  })
+})
