@@ -177,6 +177,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     auth.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, 'purging expired sessions failed'))
     attachments.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'sweeping unsent uploads failed'))
     account.applyRetention().catch((error: unknown) => app.log.warn({ err: error }, 'deleting messages past MESSAGE_RETENTION_DAYS failed'))
+    webhooks.prune().catch((error: unknown) => app.log.warn({ err: error }, 'pruning old webhook deliveries failed'))
   }, HOUSEKEEPING_MS)
   housekeeping.unref()
   const collection = setInterval(() => {

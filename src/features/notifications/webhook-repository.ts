@@ -122,6 +122,11 @@ export class WebhookRepository {
     await db.withTables<WebhookTables>().updateTable('webhook_endpoints').set({ consecutive_failures: 0 }).where('id', '=', endpointId).execute()
   }
 
+  /** Deletes the log's finished deliveries created before `before`; pending ones stay. */
+  async prune(before: string): Promise<void> {
+    await this.#db.deleteFrom('webhook_deliveries').where('created_at', '<', before).where('status', '!=', 'pending').execute()
+  }
+
   /** An address's endpoints go with its account, their deliveries with them. */
   async erase(owner: string): Promise<void> {
     await this.#db.deleteFrom('webhook_endpoints').where('owner', '=', owner).execute()

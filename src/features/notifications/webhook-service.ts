@@ -20,6 +20,8 @@ const ROTATION_OVERLAP_MS = 86_400_000
 const RETRY_CAP_MS = 3_600_000
 /** Of an endpoint's answer, only the status matters: the rest is read up to this and dropped. */
 const MAX_RESPONSE_BYTES = 65_536
+/** How long the log keeps a finished delivery. */
+const LOG_KEPT_MS = 30 * 86_400_000
 
 export interface WebhookParts {
   repository: WebhookRepository
@@ -138,6 +140,11 @@ export class WebhookService {
   async deliveries(owner: string, id: string, limit: number, offset: number): Promise<{ count: number; deliveries: WebhookDelivery[] }> {
     const { count, deliveries } = await this.#parts.repository.deliveries((await this.#owned(owner, id)).id, limit, offset)
     return { count, deliveries: deliveries.map(toDelivery) }
+  }
+
+  /** Drops finished deliveries older than 30 days from every log (housekeeping). */
+  prune(): Promise<void> {
+    return this.#parts.repository.prune(timestamp(this.#options.clock, -LOG_KEPT_MS))
   }
 
   /** Forgets an address's endpoints and their logs (account erasure). */

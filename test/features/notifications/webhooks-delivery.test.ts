@@ -223,6 +223,25 @@ forEachEngine((engine) => {
     })
   })
 
+  describe('the delivery log', () => {
+    it('keeps a finished delivery 30 days, a pending one until it is finished', async () => {
+      const { owner, receiver, id } = await hooked()
+      await ping(owner, id)
+      await settled(owner, id, (delivery) => delivery.status === 'delivered')
+      receiver.answerWith(() => 500)
+      await ping(owner, id)
+      await settled(owner, id, (delivery) => delivery.attempts === 1)
+      // Disabled, the endpoint keeps its delivery pending however much time passes.
+      expect((await call(owner, 'PATCH', `/api/webhooks/${id}/`, { enabled: false })).status).toBe(200)
+      clock.advance(29 * 86_400_000)
+      await server.webhooks.prune()
+      expect((await log(owner, id)).map((delivery) => delivery.status)).toEqual(['pending', 'delivered'])
+      clock.advance(2 * 86_400_000)
+      await server.webhooks.prune()
+      expect((await log(owner, id)).map((delivery) => delivery.status)).toEqual(['pending'])
+    })
+  })
+
   describe('secret rotation', () => {
     it('signs with the old and the new secret for 24 hours, then with the new one only', async () => {
       const { owner, receiver, id, secret: old } = await hooked()
