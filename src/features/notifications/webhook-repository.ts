@@ -75,9 +75,15 @@ export class WebhookRepository {
     return { count: Number(count), deliveries }
   }
 
-  /** An endpoint's deliveries still waiting (to queue again when it is enabled again). */
-  async pending(endpointId: number): Promise<number[]> {
-    const rows = await this.#db.selectFrom('webhook_deliveries').select('id').where('endpoint_id', '=', endpointId).where('status', '=', 'pending').execute()
+  /** An endpoint's pending deliveries that no job waits for (parked while it was disabled). */
+  async parked(endpointId: number): Promise<number[]> {
+    const rows = await this.#db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('endpoint_id', '=', endpointId)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', 'is', null)
+      .execute()
     return rows.map((row) => row.id)
   }
 

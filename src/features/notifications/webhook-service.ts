@@ -225,9 +225,13 @@ export class WebhookService {
   async #attempt(job: Job<DeliveryJob>): Promise<void> {
     const { repository, jobs, db } = this.#parts
     const delivery = await repository.attempt(job.payload.delivery)
-    // A deleted endpoint took its deliveries; a disabled one keeps them pending until enabled again.
+    // A deleted endpoint took its deliveries; a disabled one parks them, pending, with no job
+    // (no next attempt), until enabled again queues them: one job per delivery, never two.
     if (!delivery || delivery.status !== 'pending' || delivery.disabled_at !== null) {
-      await jobs.finish(job)
+      await db.transaction().execute(async (trx) => {
+        if (delivery?.status === 'pending') await repository.updateDelivery(trx, delivery.id, { next_attempt_at: null })
+        await jobs.finish(job, trx)
+      })
       return
     }
     const now = this.#options.clock.now()
@@ -273,9 +277,9 @@ export class WebhookService {
     }
   }
 
-  /** Queues again, from now, the deliveries an endpoint kept while it was disabled. */
+  /** Queues again, from now, the deliveries an endpoint parked while it was disabled. */
   async #requeue(endpointId: number): Promise<void> {
-    const ids = await this.#parts.repository.pending(endpointId)
+    const ids = await this.#parts.repository.parked(endpointId)
     const now = this.#options.clock.now()
     await this.#parts.db.transaction().execute(async (trx) => {
       for (const id of ids) {

@@ -202,7 +202,7 @@ forEachEngine((engine) => {
       // Its retry comes due while it is disabled: the delivery waits, untried.
       reach(third)
       await vi.waitFor(async () => expect(await server.webhooks.queued()).toBe(0))
-      expect(await log(owner, id)).toMatchObject([{ status: 'pending', attempts: 3 }])
+      expect(await log(owner, id)).toMatchObject([{ status: 'pending', attempts: 3, next_attempt_at: null }])
       receiver.answerWith(() => 200)
       expect(await call(owner, 'PATCH', `/api/webhooks/${id}/`, { enabled: true })).toMatchObject({ status: 200, json: { enabled: true, disabled_reason: null, consecutive_failures: 0 } })
       expect(await settled(owner, id, (delivery) => delivery.status === 'delivered')).toMatchObject({ attempts: 4, last_status_code: 200 })
