@@ -1,13 +1,39 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, expect, it } from 'vitest'
+import type { Engine } from '../../../src/core/database/engine.js'
 import { VfxChatClient } from '../../../src/sdk/client.js'
 import { VfxSigner } from '../../../src/sdk/signer.js'
-import { serversOnFreshFolder } from '../../helpers/child-server.js'
+import { serversOnFreshFolder, spawnServer, type ChildServer } from '../../helpers/child-server.js'
+import { forEachEngine } from '../../helpers/engines.js'
+import { postgresSchema } from '../../helpers/postgres.js'
 import { startReceiver, type Receiver, type Received } from '../../helpers/webhook-receiver.js'
 
 const MESSAGES = 5
 
 // A short timeout and lease: a killed node's deliveries are taken over two seconds later.
-const data = serversOnFreshFolder('vfx-chat-webhooks-crash-', { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_BASE_MS: '100' })
+const SETTINGS = { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_RETRY_BASE_MS: '100' }
+
+/** Each test's servers, one after another on one fresh database: a SQLite file or a PostgreSQL schema. */
+function serversOn(engine: Engine): { start(): Promise<ChildServer> } {
+  if (engine === 'sqlite') return serversOnFreshFolder('vfx-chat-webhooks-crash-', SETTINGS)
+  let schema: Awaited<ReturnType<typeof postgresSchema>>
+  let servers: ChildServer[] = []
+  beforeEach(async () => {
+    schema = await postgresSchema()
+    servers = []
+  })
+  afterEach(async () => {
+    for (const server of servers) server.child.kill('SIGKILL')
+    await Promise.all(servers.map((server) => server.exited))
+    await schema.drop()
+  })
+  return {
+    async start() {
+      const server = await spawnServer({ ...SETTINGS, DATABASE_URL: schema.url })
+      servers.push(server)
+      return server
+    },
+  }
+}
 
 async function signIn(url: string) {
   const client = new VfxChatClient(url)
@@ -18,13 +44,15 @@ async function signIn(url: string) {
 let receiver: Receiver | undefined
 afterEach(() => receiver?.close())
 
-describe('SIGKILL of the server mid-delivery', () => {
-  it('loses no event: after the restart every one is delivered at least once, signed, under the id it had before', async () => {
+forEachEngine((engine) => {
+  const data = serversOn(engine)
+
+  it('SIGKILLed mid-delivery, loses no event: after the restart every one is delivered at least once, signed, under the id it had before', async () => {
     receiver = await startReceiver()
     // Until the kill the endpoint holds every request open: each delivery is in flight when the server dies.
     receiver.answerWith(() => 'hang')
-    const server = await data.start()
-    const [owner, alice] = await Promise.all([signIn(server.url), signIn(server.url)])
+    const first = await data.start()
+    const [owner, alice] = await Promise.all([signIn(first.url), signIn(first.url)])
     const created = await owner.exchange<{ secret: string }>('POST', '/api/webhooks/', { body: { url: receiver.url, events: ['message.created'] } })
     receiver.trust(created.body.secret)
     const { thread } = await alice.createThread({ participants: [alice.address, owner.address] })
@@ -33,19 +61,21 @@ describe('SIGKILL of the server mid-delivery', () => {
     await receiver.until((received) => new Set(received.map((entry) => entry.event.id)).size === MESSAGES)
     const before = new Map(receiver.received.map((entry) => [entry.event.id, entry.event.data.content]))
 
-    server.child.kill('SIGKILL')
-    await server.exited
+    first.child.kill('SIGKILL')
+    await first.exited
     const answered: Received[] = []
     receiver.answerWith((entry) => {
       answered.push(entry)
       return 200
     })
-    await data.start()
+    const second = await data.start()
 
     await receiver.until(() => new Set(answered.map((entry) => entry.event.id)).size === MESSAGES, 20_000)
     // None lost, none invented: the same events, under the same ids, each with its own words.
     expect(new Map(answered.map((entry) => [entry.event.id, entry.event.data.content]))).toEqual(before)
     expect([...before.values()].sort()).toEqual(contents)
     expect(answered.every((entry) => entry.signedBy.length === 1 && entry.fresh)).toBe(true)
+    // Neither process wrote the secret to its log.
+    expect(`${first.output()}${second.output()}`).not.toContain(created.body.secret)
   })
 })
