@@ -141,6 +141,8 @@ const MATRIX: Record<string, Call & { expected: Statuses }> = {
   'POST /api/webhooks/{id}/rotate-secret/': { path: (w) => `/api/webhooks/${w.webhook}/rotate-secret/`, expected: [401, 401, 404, 200, 401, 404, 404] },
   'POST /api/webhooks/{id}/test/': { path: (w) => `/api/webhooks/${w.webhook}/test/`, expected: [401, 401, 404, 202, 401, 404, 404] },
   'GET /api/webhooks/{id}/deliveries/': { path: (w) => `/api/webhooks/${w.webhook}/deliveries/`, expected: [401, 401, 404, 200, 401, 404, 404] },
+  // A delivery that does not exist is 404 to its owner as well: the route never says whose it would be.
+  'POST /api/webhooks/{id}/deliveries/{delivery}/retry/': { path: (w) => `/api/webhooks/${w.webhook}/deliveries/1/retry/`, expected: [401, 401, 404, 404, 401, 404, 404] },
 }
 
 let server: TestServer

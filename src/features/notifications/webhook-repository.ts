@@ -75,6 +75,10 @@ export class WebhookRepository {
     return { count: Number(count), deliveries }
   }
 
+  delivery(endpointId: number, id: number): Promise<DeliveryRecord | undefined> {
+    return this.#db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId).where('id', '=', id).executeTakeFirst()
+  }
+
   /** An endpoint's pending deliveries that no job waits for (parked while it was disabled). */
   async parked(endpointId: number): Promise<number[]> {
     const rows = await this.#db

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { paginate } from '../../core/http/pagination.js'
+import { pathId } from '../../core/http/path-id.js'
 import { webhookSchemas } from './webhook-schemas.js'
 import type { WebhookService } from './webhook-service.js'
 
@@ -43,6 +44,10 @@ export function webhookRoutes(webhooks: WebhookService): FastifyPluginAsyncTypeb
         const { count, deliveries } = await webhooks.deliveries(request.caller, request.params.id, limit, offset)
         return { count, results: deliveries }
       }),
+    )
+
+    app.post('/api/webhooks/:id/deliveries/:delivery/retry/', { schema: webhookSchemas.redeliver }, async (request, reply) =>
+      reply.code(202).send(await webhooks.redeliver(request.caller, request.params.id, pathId(request.params.delivery))),
     )
   }
 }

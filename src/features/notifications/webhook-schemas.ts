@@ -149,6 +149,14 @@ export const webhookSchemas = {
     params,
     response: { 202: Type.Ref(WebhookDelivery), ...errors(401, 404, 409) },
   },
+  redeliver: {
+    tags,
+    operationId: 'redeliverWebhookDelivery',
+    summary: 'Send a delivered or failed delivery again, under the same event id',
+    security,
+    params: Type.Object({ id: Type.String({ maxLength: 64 }), delivery: Type.String({ maxLength: 16 }) }),
+    response: { 202: Type.Ref(WebhookDelivery), ...errors(401, 404, 409) },
+  },
   deliveries: {
     tags,
     operationId: 'listWebhookDeliveries',

@@ -142,6 +142,23 @@ export class WebhookService {
     return { count, deliveries: deliveries.map(toDelivery) }
   }
 
+  /** Sends a finished delivery again (the same event id and body), with a fresh retry window. */
+  async redeliver(owner: string, id: string, deliveryId: number): Promise<WebhookDelivery> {
+    const endpoint = await this.#owned(owner, id)
+    if (endpoint.disabled_at !== null) throw new Conflict('This endpoint is disabled; enable it first.')
+    const delivery = await this.#parts.repository.delivery(endpoint.id, deliveryId)
+    if (!delivery) throw new NotFound()
+    if (delivery.status === 'pending') throw new Conflict('This delivery is still pending.')
+    const now = this.#options.clock.now()
+    const again = { status: 'pending' as const, next_attempt_at: new Date(now).toISOString(), retry_until: new Date(now + this.#options.retryForMs).toISOString() }
+    await this.#parts.db.transaction().execute(async (trx) => {
+      await this.#parts.repository.updateDelivery(trx, delivery.id, again)
+      await this.#parts.jobs.enqueue(trx, WEBHOOK_QUEUE, [{ delivery: delivery.id }])
+    })
+    this.wake()
+    return toDelivery({ ...delivery, ...again })
+  }
+
   /** Drops finished deliveries older than 30 days from every log (housekeeping). */
   prune(): Promise<void> {
     return this.#parts.repository.prune(timestamp(this.#options.clock, -LOG_KEPT_MS))

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { aMessage, raw, TIME, UUID_V4 } from '../../helpers/contract.js'
+import { aMessage, raw, TIME, UUID_V4, withDatabase } from '../../helpers/contract.js'
 import { forEachEngine } from '../../helpers/engines.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
 import { startTestServer, type TestServer } from '../../helpers/server.js'
@@ -67,6 +67,18 @@ forEachEngine((engine) => {
       },
       { timeout: 10_000, interval: 50 },
     )
+  /**
+   * Resolves once every recorded chat event has been fanned out: preferences and mutes apply
+   * as they stand then, so a test changes them only after the events before have gone.
+   */
+  const fannedOut = () =>
+    vi.waitFor(
+      async () => {
+        const waiting = await withDatabase(server, (db) => db.selectFrom('jobs').select('id').where('queue', '=', 'chat-events').execute())
+        expect(waiting).toEqual([])
+      },
+      { timeout: 10_000, interval: 50 },
+    )
   /** Moves time to a delivery's next attempt and lets the worker look. */
   function reach(delivery: Delivery) {
     clock.advance(Date.parse(delivery.next_attempt_at!) - clock.now())
@@ -126,9 +138,11 @@ forEachEngine((engine) => {
       const { thread } = await alice.createThread({ participants: [alice.address, owner.address] })
       expect((await call(owner, 'PATCH', '/api/notifications/preferences/', { webhooks: false })).status).toBe(200)
       await alice.sendMessage(thread.uuid, { content: 'while off' })
+      await fannedOut()
       expect((await call(owner, 'PATCH', '/api/notifications/preferences/', { webhooks: true })).status).toBe(200)
       expect((await call(owner, 'PUT', `/api/notifications/mutes/${thread.uuid}/`, {})).status).toBe(200)
       await alice.sendMessage(thread.uuid, { content: 'while muted' })
+      await fannedOut()
       expect((await call(owner, 'DELETE', `/api/notifications/mutes/${thread.uuid}/`)).status).toBe(204)
       await alice.sendMessage(thread.uuid, { content: 'after' })
       await receiver.until((received) => received.length > 0)
@@ -239,6 +253,25 @@ forEachEngine((engine) => {
       clock.advance(2 * 86_400_000)
       await server.webhooks.prune()
       expect((await log(owner, id)).map((delivery) => delivery.status)).toEqual(['pending'])
+    })
+  })
+
+  describe('POST /api/webhooks/{id}/deliveries/{delivery}/retry/', () => {
+    it('sends a finished delivery again under the same event id; a pending one is 409, an unknown one 404', async () => {
+      const { owner, receiver, id } = await hooked()
+      const first = await ping(owner, id)
+      await settled(owner, id, (delivery) => delivery.status === 'delivered')
+      const again = await call(owner, 'POST', `/api/webhooks/${id}/deliveries/${first.id}/retry/`)
+      expect(again).toMatchObject({ status: 202, json: { id: first.id, event_id: first.event_id, status: 'pending', attempts: 1 } })
+      expect(await settled(owner, id, (delivery) => delivery.attempts === 2)).toMatchObject({ status: 'delivered', last_status_code: 200 })
+      expect(receiver.verified().map((entry) => entry.event.id)).toEqual([first.event_id, first.event_id])
+      receiver.answerWith(() => 500)
+      const failing = await ping(owner, id)
+      await settled(owner, id, (delivery) => delivery.attempts === 1)
+      expect(await call(owner, 'POST', `/api/webhooks/${id}/deliveries/${failing.id}/retry/`)).toMatchObject({ status: 409, json: { detail: 'This delivery is still pending.' } })
+      for (const unknown of ['2000000000', 'abc', '0']) {
+        expect((await call(owner, 'POST', `/api/webhooks/${id}/deliveries/${unknown}/retry/`)).status).toBe(404)
+      }
     })
   })
 

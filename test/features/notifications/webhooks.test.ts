@@ -97,6 +97,7 @@ forEachEngine((engine) => {
           ['POST', `/api/webhooks/${target}/rotate-secret/`],
           ['POST', `/api/webhooks/${target}/test/`],
           ['GET', `/api/webhooks/${target}/deliveries/`],
+          ['POST', `/api/webhooks/${target}/deliveries/1/retry/`],
         ] as const) {
           expect(await call(stranger, method, path, method === 'PATCH' ? {} : undefined)).toMatchObject({ status: 404, json: NOT_FOUND })
         }
