@@ -97,13 +97,18 @@ export class WebhookService {
     const url = patch.url === undefined ? undefined : checkEndpointUrl(patch.url, this.#options.allowPrivate)
     const enabling = patch.enabled === true && endpoint.disabled_at !== null
     const disabling = patch.enabled === false && endpoint.disabled_at === null
-    const updated = await this.#parts.repository.update(endpoint.id, {
-      url,
-      events: patch.events && JSON.stringify(patch.events),
-      description: patch.description,
-      ...(enabling && { disabled_at: null, disabled_reason: null, consecutive_failures: 0 }),
-      ...(disabling && { disabled_at: timestamp(this.#options.clock), disabled_reason: 'Disabled by its owner.' }),
-    })
+    const changes = Object.fromEntries(
+      Object.entries({
+        url,
+        events: patch.events && JSON.stringify(patch.events),
+        description: patch.description,
+        ...(enabling && { disabled_at: null, disabled_reason: null, consecutive_failures: 0 }),
+        ...(disabling && { disabled_at: timestamp(this.#options.clock), disabled_reason: 'Disabled by its owner.' }),
+      }).filter(([, value]) => value !== undefined),
+    )
+    // An empty patch changes nothing, and an UPDATE with nothing to set is no SQL at all.
+    if (Object.keys(changes).length === 0) return toEndpoint(endpoint)
+    const updated = await this.#parts.repository.update(endpoint.id, changes)
     if (enabling) await this.#requeue(endpoint.id)
     return toEndpoint(updated)
   }

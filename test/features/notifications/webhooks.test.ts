@@ -111,6 +111,7 @@ forEachEngine((engine) => {
       const changed = await call(owner, 'PATCH', `/api/webhooks/${id}/`, { url: 'http://127.0.0.1:9/other', events: ['thread.created', 'thread.read'], description: 'Sync' })
       expect(changed.json).toEqual(anEndpoint({ id, url: 'http://127.0.0.1:9/other', events: ['thread.created', 'thread.read'], description: 'Sync' }))
       expect(await call(owner, 'PATCH', `/api/webhooks/${id}/`, { url: 'gopher://x' })).toMatchObject({ status: 400, json: { url: ['Must be an https:// URL.'] } })
+      expect(await call(owner, 'PATCH', `/api/webhooks/${id}/`, {})).toMatchObject({ status: 200, json: { id, description: 'Sync' } })
       expect((await call(owner, 'POST', `/api/webhooks/${id}/test/`)).status).toBe(202)
       // A ping names its endpoint in its body.
       const pings = () => withDatabase(server, (db) => db.selectFrom('webhook_deliveries').select('event_type').where('payload', 'like', `%${id}%`).execute())
