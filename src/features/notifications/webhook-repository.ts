@@ -105,6 +105,18 @@ export class WebhookRepository {
     await db.withTables<WebhookTables>().updateTable('webhook_deliveries').set(changes).where('id', '=', id).execute()
   }
 
+  /** Makes a finished delivery pending again; false when it already is (nothing changes). */
+  async revive(db: Kysely<object>, id: number, changes: Updateable<WebhookDeliveryTable>): Promise<boolean> {
+    const { numUpdatedRows } = await db
+      .withTables<WebhookTables>()
+      .updateTable('webhook_deliveries')
+      .set(changes)
+      .where('id', '=', id)
+      .where('status', '!=', 'pending')
+      .executeTakeFirst()
+    return numUpdatedRows > 0n
+  }
+
   /** Counts one more failed attempt against the endpoint; the streak's length after it. */
   async addFailure(db: Kysely<object>, endpointId: number): Promise<number> {
     const { consecutive_failures } = await db
@@ -129,7 +141,13 @@ export class WebhookRepository {
   }
 
   async resetFailures(db: Kysely<object>, endpointId: number): Promise<void> {
-    await db.withTables<WebhookTables>().updateTable('webhook_endpoints').set({ consecutive_failures: 0 }).where('id', '=', endpointId).execute()
+    await db
+      .withTables<WebhookTables>()
+      .updateTable('webhook_endpoints')
+      .set({ consecutive_failures: 0 })
+      .where('id', '=', endpointId)
+      .where('consecutive_failures', '>', 0)
+      .execute()
   }
 
   /** Deletes the log's finished deliveries created before `before`; pending ones stay. */

@@ -133,12 +133,7 @@ export class WebhookService {
     const endpoint = await this.#owned(owner, id)
     if (endpoint.disabled_at !== null) throw new Conflict('This endpoint is disabled; enable it first.')
     const delivery = this.#delivery(endpoint, randomUUID(), PING, { webhook: endpoint.public_id }, this.#options.clock.now())
-    const [added] = await this.#parts.db.transaction().execute(async (trx) => {
-      const ids = await this.#parts.repository.addDeliveries(trx, [delivery])
-      await this.#parts.jobs.enqueue(trx, WEBHOOK_QUEUE, ids.map((deliveryId) => ({ delivery: deliveryId })))
-      return ids
-    })
-    this.wake()
+    const [added] = await this.#queueNow((trx) => this.#parts.repository.addDeliveries(trx, [delivery]))
     return toDelivery({ ...delivery, id: added!, last_status_code: null, last_error: null, delivered_at: null })
   }
 
@@ -153,14 +148,10 @@ export class WebhookService {
     if (endpoint.disabled_at !== null) throw new Conflict('This endpoint is disabled; enable it first.')
     const delivery = await this.#parts.repository.delivery(endpoint.id, deliveryId)
     if (!delivery) throw new NotFound()
-    if (delivery.status === 'pending') throw new Conflict('This delivery is still pending.')
-    const now = this.#options.clock.now()
-    const again = { status: 'pending' as const, next_attempt_at: new Date(now).toISOString(), retry_until: new Date(now + this.#options.retryForMs).toISOString() }
-    await this.#parts.db.transaction().execute(async (trx) => {
-      await this.#parts.repository.updateDelivery(trx, delivery.id, again)
-      await this.#parts.jobs.enqueue(trx, WEBHOOK_QUEUE, [{ delivery: delivery.id }])
-    })
-    this.wake()
+    const again = { status: 'pending' as const, ...this.#freshWindow() }
+    // Conditional, so two calls at once queue it once: the second finds it pending.
+    const [revived] = await this.#queueNow(async (trx) => ((await this.#parts.repository.revive(trx, delivery.id, again)) ? [delivery.id] : []))
+    if (revived === undefined) throw new Conflict('This delivery is still pending.')
     return toDelivery({ ...delivery, ...again })
   }
 
@@ -302,14 +293,27 @@ export class WebhookService {
   /** Queues again, from now, the deliveries an endpoint parked while it was disabled. */
   async #requeue(endpointId: number): Promise<void> {
     const ids = await this.#parts.repository.parked(endpointId)
-    const now = this.#options.clock.now()
-    await this.#parts.db.transaction().execute(async (trx) => {
-      for (const id of ids) {
-        await this.#parts.repository.updateDelivery(trx, id, { next_attempt_at: new Date(now).toISOString(), retry_until: new Date(now + this.#options.retryForMs).toISOString() })
-      }
-      await this.#parts.jobs.enqueue(trx, WEBHOOK_QUEUE, ids.map((id) => ({ delivery: id })))
+    await this.#queueNow(async (trx) => {
+      for (const id of ids) await this.#parts.repository.updateDelivery(trx, id, this.#freshWindow())
+      return ids
+    })
+  }
+
+  /** Runs `write` (it adds or revives deliveries, answering their ids) and queues each now, in one transaction. */
+  async #queueNow(write: (trx: Transaction<object>) => Promise<number[]>): Promise<number[]> {
+    const ids = await this.#parts.db.transaction().execute(async (trx) => {
+      const written = await write(trx)
+      await this.#parts.jobs.enqueue(trx, WEBHOOK_QUEUE, written.map((delivery) => ({ delivery })))
+      return written
     })
     this.wake()
+    return ids
+  }
+
+  /** A delivery due now, tried for a whole retry window from now. */
+  #freshWindow() {
+    const now = this.#options.clock.now()
+    return { next_attempt_at: new Date(now).toISOString(), retry_until: new Date(now + this.#options.retryForMs).toISOString() }
   }
 
   async #owned(owner: string, id: string): Promise<EndpointRecord> {
