@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { createServer as createTcpServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { isForbiddenAddress, nextAttemptDelay } from '../../../src/features/notifications/webhook-rules.js'
 import { raw } from '../../helpers/contract.js'
@@ -111,6 +116,27 @@ forEachEngine((engine) => {
         redirecting.closeAllConnections()
         await new Promise((resolve) => redirecting.close(resolve))
         await elsewhere.close()
+      }
+    })
+
+    it("verify the endpoint's certificate: a self-signed one is a failed attempt, and the request is never sent", async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'vfx-chat-tls-'))
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+        '-keyout', join(folder, 'key.pem'), '-out', join(folder, 'cert.pem')], { stdio: 'ignore' })
+      let requests = 0
+      const impostor = createHttpsServer({ key: readFileSync(join(folder, 'key.pem')), cert: readFileSync(join(folder, 'cert.pem')) }, (_request, response) => {
+        requests++
+        response.end()
+      })
+      await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve))
+      try {
+        const delivery = await tried(permissive, `https://localhost:${(impostor.address() as AddressInfo).port}/hook`)
+        expect(delivery).toMatchObject({ status: 'pending', last_status_code: null, last_error: 'Connection failed: self-signed certificate' })
+        expect(requests).toBe(0)
+      } finally {
+        impostor.closeAllConnections()
+        await new Promise((resolve) => impostor.close(resolve))
+        rmSync(folder, { recursive: true, force: true })
       }
     })
 
