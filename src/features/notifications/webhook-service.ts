@@ -22,6 +22,9 @@ const RETRY_CAP_MS = 3_600_000
 const MAX_RESPONSE_BYTES = 65_536
 /** How long the log keeps a finished delivery. */
 const LOG_KEPT_MS = 30 * 86_400_000
+/** Attempts claimed at once, and the most one node has under way. */
+const BATCH = 20
+const MAX_IN_FLIGHT = 100
 
 export interface WebhookParts {
   repository: WebhookRepository
@@ -54,6 +57,7 @@ export class WebhookService {
   readonly #parts: WebhookParts
   readonly #options: WebhookOptions
   #worker: JobWorker<DeliveryJob> | undefined
+  readonly #inFlight = new Set<Promise<void>>()
 
   constructor(parts: WebhookParts, options: WebhookOptions) {
     this.#parts = parts
@@ -168,17 +172,13 @@ export class WebhookService {
   /** Starts making deliveries on this node; every node may run it, each delivery attempt goes once. */
   start(onError: (error: unknown) => void): void {
     const { timeoutMs, retryBaseMs } = this.#options
-    this.#worker = new JobWorker<DeliveryJob>(
-      this.#parts.jobs,
-      WEBHOOK_QUEUE,
-      async (jobs) => {
-        for (const result of await Promise.allSettled(jobs.map((job) => this.#attempt(job)))) {
-          if (result.status === 'rejected') onError(result.reason)
-        }
-      },
+    this.#worker = new JobWorker<DeliveryJob>(this.#parts.jobs, WEBHOOK_QUEUE, (jobs) => this.#begin(jobs, onError), {
+      batch: BATCH,
       // A lease outlasts the slowest attempt (its timeout), so only a crashed node's jobs are taken over.
-      { batch: 20, leaseMs: 2 * timeoutMs, pollMs: Math.min(1_000, retryBaseMs), onError },
-    ).start()
+      leaseMs: 2 * timeoutMs,
+      pollMs: Math.min(1_000, retryBaseMs),
+      onError,
+    }).start()
   }
 
   wake(): void {
@@ -190,8 +190,24 @@ export class WebhookService {
     return this.#parts.jobs.size(WEBHOOK_QUEUE)
   }
 
+  /** Claims no more, and waits for the attempts under way. */
   async stop(): Promise<void> {
     await this.#worker?.stop()
+    await Promise.allSettled(this.#inFlight)
+  }
+
+  /**
+   * Starts a claimed batch's attempts and returns once there is room for another batch, not
+   * when these end: an endpoint that hangs until its timeout holds up its own attempts only.
+   */
+  async #begin(jobs: Job<DeliveryJob>[], onError: (error: unknown) => void): Promise<void> {
+    for (const job of jobs) {
+      const attempt: Promise<void> = this.#attempt(job)
+        .catch(onError)
+        .finally(() => this.#inFlight.delete(attempt))
+      this.#inFlight.add(attempt)
+    }
+    while (this.#inFlight.size > MAX_IN_FLIGHT - BATCH) await Promise.race(this.#inFlight)
   }
 
   /** The deliveries a recorded chat event makes: one per endpoint of a recipient who may hear of it. */

@@ -201,6 +201,18 @@ forEachEngine((engine) => {
       expect(await endpoint(owner, id)).toMatchObject({ enabled: true, consecutive_failures: 0 })
     })
 
+    it("holds up only its own deliveries while it hangs: another endpoint's go through meanwhile", async () => {
+      const slow = await hooked()
+      slow.receiver.answerWith(() => 'hang')
+      for (let i = 0; i < 30; i++) await ping(slow.owner, slow.id)
+      await slow.receiver.until((received) => received.length >= 20)
+      const quick = await hooked()
+      await ping(quick.owner, quick.id)
+      await quick.receiver.until((received) => received.length === 1)
+      // Every hanging attempt is still under way (none timed out): the quick one did not wait for them.
+      expect((await log(slow.owner, slow.id)).every((delivery) => delivery.attempts === 0)).toBe(true)
+    })
+
     it('is disabled after WEBHOOK_DISABLE_AFTER failed attempts in a row, tells its owner why, and gets what waited once enabled', async () => {
       const { owner, receiver, id } = await hooked()
       receiver.answerWith(() => 500)
