@@ -11,6 +11,8 @@ export interface SenderOptions {
   timeoutMs: number
   /** Bytes of the answer read before it is cut off; the body is never kept. */
   maxResponseBytes: number
+  /** Ends the attempt at once (the server shuts down). */
+  signal: AbortSignal
 }
 
 /** What one attempt came to: the HTTP status if any, and why it failed (null: delivered). */
@@ -40,6 +42,7 @@ export function send(url: string, body: string, headers: Record<string, string>,
       resolve(outcome)
     }
     const deadline = setTimeout(() => finish({ statusCode: null, error: `Timed out after ${options.timeoutMs} ms.` }), options.timeoutMs)
+    options.signal.addEventListener('abort', () => finish({ statusCode: null, error: 'Stopped: the server shut down.' }), { once: true })
     void checkedAddress(target.hostname.replace(/^\[|\]$/g, ''), options.allowPrivate).then((checked) => {
       if ('error' in checked) return finish({ statusCode: null, error: checked.error })
       if (settled) return

@@ -34,7 +34,7 @@ export interface WebhookParts {
   shops: ShopService
 }
 
-export interface WebhookOptions extends Omit<SenderOptions, 'maxResponseBytes'> {
+export interface WebhookOptions extends Omit<SenderOptions, 'maxResponseBytes' | 'signal'> {
   clock: Clock
   /** The first retry's wait; each next one doubles, up to an hour. */
   retryBaseMs: number
@@ -58,6 +58,7 @@ export class WebhookService {
   readonly #options: WebhookOptions
   #worker: JobWorker<DeliveryJob> | undefined
   readonly #inFlight = new Set<Promise<void>>()
+  readonly #stopping = new AbortController()
 
   constructor(parts: WebhookParts, options: WebhookOptions) {
     this.#parts = parts
@@ -190,9 +191,10 @@ export class WebhookService {
     return this.#parts.jobs.size(WEBHOOK_QUEUE)
   }
 
-  /** Claims no more, and waits for the attempts under way. */
+  /** Claims no more, and cuts the attempts under way short: a shutdown never waits for an endpoint. */
   async stop(): Promise<void> {
     await this.#worker?.stop()
+    this.#stopping.abort()
     await Promise.allSettled(this.#inFlight)
   }
 
@@ -264,7 +266,13 @@ export class WebhookService {
       return
     }
     const now = this.#options.clock.now()
-    const outcome = await send(delivery.url, delivery.payload, this.#headers(delivery, now), { ...this.#options, maxResponseBytes: MAX_RESPONSE_BYTES })
+    const outcome = await send(delivery.url, delivery.payload, this.#headers(delivery, now), {
+      ...this.#options,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      signal: this.#stopping.signal,
+    })
+    // Cut short by a shutdown, the attempt counts as nothing: its lease runs out and it is made again.
+    if (this.#stopping.signal.aborted) return
     const attempts = delivery.attempts + 1
     const at = new Date(now).toISOString()
     if (outcome.error === null) {

@@ -78,4 +78,24 @@ forEachEngine((engine) => {
     // Neither process wrote the secret to its log.
     expect(`${first.output()}${second.output()}`).not.toContain(created.body.secret)
   })
+
+  it('SIGTERMed mid-delivery, stops without waiting for the endpoint; the attempt it cut short counts for nothing and is made after the restart', async () => {
+    receiver = await startReceiver()
+    receiver.answerWith(() => 'hang')
+    const first = await data.start()
+    const owner = await signIn(first.url)
+    const { id, secret } = (await owner.exchange<{ id: string; secret: string }>('POST', '/api/webhooks/', { body: { url: receiver.url, events: ['message.created'] } })).body
+    receiver.trust(secret)
+    await owner.exchange('POST', `/api/webhooks/${id}/test/`)
+    await receiver.until((received) => received.length === 1)
+
+    first.child.kill('SIGTERM')
+    expect(await first.exited).toEqual({ code: 0, signal: null })
+    receiver.answerWith(() => 200)
+    const second = await data.start()
+    await receiver.until((received) => received.length === 2, 20_000)
+    expect(receiver.received[1]!.event.id).toBe(receiver.received[0]!.event.id)
+    const log = async () => (await new VfxChatClient(second.url, owner.token).exchange<{ results: { status: string; attempts: number }[] }>('GET', `/api/webhooks/${id}/deliveries/`)).body.results
+    await expect.poll(log, { timeout: 10_000 }).toEqual([expect.objectContaining({ status: 'delivered', attempts: 1 })])
+  })
 })
