@@ -38,11 +38,13 @@ export function send(url: string, body: string, headers: Record<string, string>,
       if (settled) return
       settled = true
       clearTimeout(deadline)
+      options.signal.removeEventListener('abort', stopped)
       outgoing?.destroy()
       resolve(outcome)
     }
     const deadline = setTimeout(() => finish({ statusCode: null, error: `Timed out after ${options.timeoutMs} ms.` }), options.timeoutMs)
-    options.signal.addEventListener('abort', () => finish({ statusCode: null, error: 'Stopped: the server shut down.' }), { once: true })
+    const stopped = () => finish({ statusCode: null, error: 'Stopped: the server shut down.' })
+    options.signal.addEventListener('abort', stopped, { once: true })
     void checkedAddress(target.hostname.replace(/^\[|\]$/g, ''), options.allowPrivate).then((checked) => {
       if ('error' in checked) return finish({ statusCode: null, error: checked.error })
       if (settled) return

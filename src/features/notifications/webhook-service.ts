@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import type { Kysely, Transaction } from 'kysely'
 import { timestamp, type Clock } from '../../core/clock.js'
 import { Conflict, Forbidden, Invalid, NotFound } from '../../core/errors.js'
@@ -63,6 +64,8 @@ export class WebhookService {
   constructor(parts: WebhookParts, options: WebhookOptions) {
     this.#parts = parts
     this.#options = options
+    // Each attempt under way listens for the shutdown: up to MAX_IN_FLIGHT at once, no leak.
+    setMaxListeners(MAX_IN_FLIGHT, this.#stopping.signal)
     parts.notifications.consume((event) => this.#plan(event), () => this.wake())
     parts.notifications.eraseWith((owner) => this.erase(owner))
   }
