@@ -81,15 +81,22 @@ import {
   PushService,
   PushSubscription,
   type PushTables,
+  WebhookDelivery,
+  WebhookEndpoint,
+  webhookMigrations,
+  WebhookRepository,
+  webhookRoutes,
+  WebhookService,
+  type WebhookTables,
 } from './features/notifications/index.js'
 import { jobMigrations } from './core/jobs/job-migrations.js'
 import { JobQueue, type JobTables } from './core/jobs/job-queue.js'
 
 /** Every feature's migrations, in the order their tables depend on each other. */
-export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations, pushMigrations, emailMigrations]
+export const MIGRATIONS: readonly Migrations[] = [baselineMigrations, shopMigrations, chatMigrations, attachmentMigrations, moderationMigrations, blockMigrations, consentMigrations, jobMigrations, notificationMigrations, webhookMigrations, pushMigrations, emailMigrations]
 
 /** All the service's tables, for tools and tests that look at the database as a whole. */
-export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables & PushTables & EmailTables
+export type Tables = AuthTables & ShopTables & ChatTables & AttachmentTables & BlockTables & ModerationTables & ConsentTables & JobTables & NotificationTables & WebhookTables & PushTables & EmailTables
 
 export interface Server {
   readonly app: FastifyInstance
@@ -100,6 +107,8 @@ export interface Server {
   readonly account: AccountService
   /** Preferences, mutes and the fan-out of recorded chat events; tests add consumers to it. */
   readonly notifications: NotificationService
+  /** Webhook deliveries; tests wake its worker after moving the clock. */
+  readonly webhooks: WebhookService
   /** Base URL it listens on, e.g. http://127.0.0.1:8000 */
   readonly url: string
   close(): Promise<void>
@@ -127,7 +136,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const { db, engine, orderMessages } = await openDatabase(config.databaseUrl, MIGRATIONS)
   const bus: EventBus = config.redisUrl ? await RedisBus.connect(config.redisUrl, config.redisChannel) : new InProcessBus()
   const limits = await openLimits(config)
-  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, push, emails } = await buildFeatures(config, {
+  const { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, webhooks, push, emails } = await buildFeatures(config, {
     db,
     engine,
     orderMessages,
@@ -164,6 +173,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
       { routes: notificationRoutes(notifications), schemas: [NotificationPreferences, ThreadMute] },
       { routes: pushRoutes(push), schemas: [PushKey, PushSubscription] },
       { routes: emailRoutes(emails), schemas: [EmailAddress] },
+      { routes: webhookRoutes(webhooks), schemas: [WebhookEndpoint, WebhookDelivery] },
     ],
     streamSlots: limits.streams,
     rateLimitStore: limits.signIn,
@@ -174,6 +184,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   })
   limits.logTo(app.log)
   notifications.start((error) => app.log.warn({ err: error }, 'fanning out recorded chat events failed'))
+  webhooks.start((error) => app.log.warn({ err: error }, 'making webhook deliveries failed'))
   push.start(
     (error) => app.log.warn({ err: error }, 'sending web pushes failed'),
     (message) => app.log.warn(message),
@@ -189,6 +200,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
     auth.purgeExpired().catch((error: unknown) => app.log.warn({ err: error }, 'purging expired sessions failed'))
     attachments.sweep().catch((error: unknown) => app.log.warn({ err: error }, 'sweeping unsent uploads failed'))
     account.applyRetention().catch((error: unknown) => app.log.warn({ err: error }, 'deleting messages past MESSAGE_RETENTION_DAYS failed'))
+    webhooks.prune().catch((error: unknown) => app.log.warn({ err: error }, 'pruning old webhook deliveries failed'))
   }, HOUSEKEEPING_MS)
   housekeeping.unref()
   const collection = setInterval(() => {
@@ -212,6 +224,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   app.addHook('preClose', async () => {
     stopWaking()
     await notifications.stop()
+    await webhooks.stop()
     await push.stop()
     await emails.stop()
   })
@@ -227,7 +240,7 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : config.port
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host
-  return { app, bus, chat, attachments, account, notifications, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
+  return { app, bus, chat, attachments, account, notifications, webhooks, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, close: () => app.close() }
 }
 
 /** Files beside the database on one node; PostgreSQL when several nodes must serve any file. */
@@ -321,6 +334,12 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     },
     { clock },
   )
+  const webhooks = new WebhookService(
+    { repository: new WebhookRepository(db), jobs, db, notifications, shops },
+    { ...config.webhooks, clock },
+  )
+  notifications.consume((event) => webhooks.plan(event), () => webhooks.wake())
+  notifications.eraseAlso((owner) => webhooks.erase(owner))
   const push = await PushService.open(
     { repository: new PushRepository(db), jobs, notifications, streams: limits.streams },
     {
@@ -330,9 +349,8 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
       allowPrivate: config.pushAllowPrivate,
     },
   )
-  notifications.consume((event) => push.plan(event))
+  notifications.consume((event) => push.plan(event), () => push.wake())
   notifications.eraseAlso((address) => push.erase(address))
-  notifications.afterFanOut(() => push.wake())
   const attachmentRepository = new AttachmentRepository(db)
   const attachments = new AttachmentService(
     {
@@ -401,5 +419,5 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
   )
   notifications.consume(emails.planDigests)
   notifications.eraseAlso((address) => emails.erase(address))
-  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs, push, emails }
+  return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs, webhooks, push, emails }
 }

@@ -71,6 +71,18 @@ export interface Config {
   readonly vapidSubject: string
   /** Whether push endpoints may be plain http or on private addresses (a push service on the same network, tests). */
   readonly pushAllowPrivate: boolean
+  /** Webhook deliveries (docs/api.md §15.2): whether they may reach private networks (tests only), and their timing. */
+  readonly webhooks: WebhookConfig
+}
+
+export interface WebhookConfig {
+  readonly allowPrivate: boolean
+  readonly timeoutMs: number
+  readonly retryBaseMs: number
+  /** How long a delivery is retried before it fails, ms. */
+  readonly retryForMs: number
+  /** Failed attempts in a row that disable an endpoint. */
+  readonly disableAfter: number
 }
 
 export class ConfigError extends Error {}
@@ -211,6 +223,16 @@ function vapidSubject(env: Env): string {
   return raw
 }
 
+function webhooks(env: Env): WebhookConfig {
+  return Object.freeze({
+    allowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE'),
+    timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    retryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 30_000, 10, 3_600_000),
+    retryForMs: integer(env, 'WEBHOOK_RETRY_FOR', 86_400, 1, 604_800) * 1000,
+    disableAfter: integer(env, 'WEBHOOK_DISABLE_AFTER', 50, 1, 100_000),
+  })
+}
+
 /** Reads the configuration; throws ConfigError naming the variable when a value is unusable. */
 export function loadConfig(env: Env = process.env): Config {
   const redisUrl = env.REDIS_URL?.trim() || null
@@ -250,5 +272,6 @@ export function loadConfig(env: Env = process.env): Config {
     vapid: vapid(env),
     vapidSubject: vapidSubject(env),
     pushAllowPrivate: boolean(env, 'PUSH_ALLOW_PRIVATE'),
+    webhooks: webhooks(env),
   })
 }

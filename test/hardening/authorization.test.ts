@@ -30,6 +30,8 @@ interface World {
   /** The participant's report of the thread, open. */
   report: { id: number }
   suspended: string
+  /** The participant's webhook endpoint. */
+  webhook: string
 }
 
 interface Call {
@@ -150,6 +152,17 @@ const MATRIX: Record<string, Call & { expected: Statuses }> = {
   'POST /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', body: () => browserSubscription(), expected: [401, 401, 201, 201, 401, 201, 201] },
   'GET /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', expected: [401, 401, 200, 200, 401, 200, 200] },
   'DELETE /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', body: () => ({ endpoint: 'https://push.example.com/send/unknown' }), expected: [401, 401, 404, 404, 401, 404, 404] },
+  // Webhooks (§15.2): anyone signed in registers their own; an endpoint is its owner's alone, 404 to everyone else.
+  'POST /api/webhooks/': { path: () => '/api/webhooks/', body: () => ({ url: 'https://example.com/hook', events: ['message.created'] }), expected: [401, 401, 201, 201, 401, 201, 201] },
+  'GET /api/webhooks/': { path: () => '/api/webhooks/', expected: [401, 401, 200, 200, 401, 200, 200] },
+  'GET /api/webhooks/{id}/': { path: (w) => `/api/webhooks/${w.webhook}/`, expected: [401, 401, 404, 200, 401, 404, 404] },
+  'PATCH /api/webhooks/{id}/': { path: (w) => `/api/webhooks/${w.webhook}/`, body: () => ({ description: 'mine' }), expected: [401, 401, 404, 200, 401, 404, 404] },
+  'DELETE /api/webhooks/{id}/': { path: (w) => `/api/webhooks/${w.webhook}/`, expected: [401, 401, 404, 204, 401, 404, 404] },
+  'POST /api/webhooks/{id}/rotate-secret/': { path: (w) => `/api/webhooks/${w.webhook}/rotate-secret/`, expected: [401, 401, 404, 200, 401, 404, 404] },
+  'POST /api/webhooks/{id}/test/': { path: (w) => `/api/webhooks/${w.webhook}/test/`, expected: [401, 401, 404, 202, 401, 404, 404] },
+  'GET /api/webhooks/{id}/deliveries/': { path: (w) => `/api/webhooks/${w.webhook}/deliveries/`, expected: [401, 401, 404, 200, 401, 404, 404] },
+  // A delivery that does not exist is 404 to its owner as well: the route never says whose it would be.
+  'POST /api/webhooks/{id}/deliveries/{delivery}/retry/': { path: (w) => `/api/webhooks/${w.webhook}/deliveries/1/retry/`, expected: [401, 401, 404, 404, 401, 404, 404] },
 }
 
 /** A browser's PushSubscription at a public push service, with real P-256 keys. */
@@ -197,7 +210,11 @@ async function world(): Promise<World> {
     token: moderator.token!,
     body: { address: suspended.address, reason: 'spam' },
   })
-  expect([report.status, suspension.status]).toEqual([201, 201])
+  const webhook = await raw(server, 'POST', '/api/webhooks/', {
+    token: participant.token!,
+    body: { url: 'https://example.com/hook', events: ['message.created'] },
+  })
+  expect([report.status, suspension.status, webhook.status]).toEqual([201, 201, 201])
   const db = openDatabaseFile(server)
   db.prepare('update tokens set expires_at = ? where token_hash = ?').run('2000-01-01T00:00:00.000Z', secretHash(expired.token!))
   db.close()
@@ -218,6 +235,7 @@ async function world(): Promise<World> {
     picture,
     report: report.json as { id: number },
     suspended: suspended.address,
+    webhook: (webhook.json as { id: string }).id,
   }
 }
 

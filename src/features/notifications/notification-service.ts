@@ -57,8 +57,8 @@ export class NotificationService {
   readonly #parts: NotificationParts
   readonly #clock: Clock
   readonly #consumers: EventConsumer[] = []
-  readonly #erasers: Array<(address: string) => Promise<void>> = []
-  readonly #fannedOut: Array<() => void> = []
+  readonly #afterCommits: (() => void)[] = []
+  readonly #erasers: ((address: string) => Promise<void>)[] = []
   #fanOut: JobWorker<RecordedChatEvent> | undefined
 
   constructor(parts: NotificationParts, options: { clock: Clock }) {
@@ -138,14 +138,13 @@ export class NotificationService {
     return new Set(threadIds.filter((id, i) => !muted[i]!.has(address) && consent.stateOf(id, address) !== 'declined'))
   }
 
-  /** Adds a channel: every event recorded from now on reaches it. */
-  consume(consumer: EventConsumer): void {
+  /**
+   * Adds a channel: every event recorded from now on reaches it; `afterCommit` hears when its
+   * writes are in, so its worker finds its new jobs at once, not at its next poll.
+   */
+  consume(consumer: EventConsumer, afterCommit?: () => void): void {
     this.#consumers.push(consumer)
-  }
-
-  /** Calls `wake` after each event's fan-out commits: a channel's worker finds its new jobs at once, not at its next poll. */
-  afterFanOut(wake: () => void): void {
-    this.#fannedOut.push(wake)
+    if (afterCommit) this.#afterCommits.push(afterCommit)
   }
 
   /** Starts fanning recorded events out on this node; every node may run it, each event goes once. */
@@ -175,7 +174,7 @@ export class NotificationService {
           // Another node took the event over after this lease ran out: its fan-out stands, not this one.
           if (!(await this.#parts.jobs.finish(job, trx))) throw new LeaseLost()
         })
-        for (const wake of this.#fannedOut) wake()
+        for (const afterCommit of this.#afterCommits) afterCommit()
       } catch (error) {
         if (!(error instanceof LeaseLost)) onError(error)
       }
