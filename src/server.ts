@@ -69,6 +69,7 @@ import {
   type EmailTables,
   notificationMigrations,
   NotificationPreferences,
+  NotificationRecords,
   NotificationRepository,
   notificationRoutes,
   NotificationService,
@@ -395,17 +396,6 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     { network: config.network, operators: config.adminAddresses, clock },
   )
   const chatRecords = new ChatRecords({ threads, messages, records: new ChatRecordsRepository(db), attachments, blocks, consent, bus })
-  const account = new AccountService(
-    { chat: chatRecords,
-      shops,
-      blocks,
-      consent,
-      attachments,
-      auth,
-      notifications,
-    },
-    { network: config.network, retentionDays: config.messageRetentionDays, clock },
-  )
   const emails = new EmailService(
     {
       repository: new EmailRepository(db),
@@ -419,5 +409,16 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
   )
   notifications.consume(emails.planDigests)
   notifications.eraseAlso((address) => emails.erase(address))
+  const account = new AccountService(
+    { chat: chatRecords,
+      shops,
+      blocks,
+      consent,
+      attachments,
+      auth,
+      notifications: new NotificationRecords({ notifications, webhooks, push, emails }),
+    },
+    { network: config.network, retentionDays: config.messageRetentionDays, clock },
+  )
   return { auth, shops, chat, changes, attachments, blocks, consent, threads, moderation, account, notifications, jobs, webhooks, push, emails }
 }

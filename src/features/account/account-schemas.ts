@@ -3,6 +3,7 @@ import { errors, EXAMPLE, exampleOf, Timestamp, withExample } from '../../core/h
 import { Block } from '../blocks/index.js'
 import { ThreadDetail } from '../chat/index.js'
 import { Attachment } from '../attachments/index.js'
+import { NotificationsExport } from '../notifications/index.js'
 import { Shop } from '../shops/index.js'
 
 /** One of the caller's uploads as an export lists it: what it is, not where to fetch it. */
@@ -27,6 +28,7 @@ export const AccountExport = withExample(
       shops: Type.Array(Type.Ref(Shop)),
       blocks: Type.Array(Type.Ref(Block)),
       attachments: Type.Array(ExportedUpload),
+      notifications: NotificationsExport,
     },
     { $id: 'AccountExport' },
   ),
@@ -38,6 +40,7 @@ export const AccountExport = withExample(
     shops: [],
     blocks: [],
     attachments: [{ id: upload.id, name: upload.name, content_type: upload.content_type, size: upload.size, created_at: EXAMPLE.time }],
+    notifications: exampleOf(NotificationsExport),
   },
 )
 export type AccountExport = Static<typeof AccountExport>

@@ -4,7 +4,7 @@ import { isValidAddress, type Network } from '../../core/vfx/address.js'
 import type { AuthService } from '../auth/index.js'
 import type { Block, BlockService } from '../blocks/index.js'
 import type { ChatRecords, ThreadDetail } from '../chat/index.js'
-import type { NotificationService } from '../notifications/index.js'
+import type { NotificationRecords } from '../notifications/index.js'
 import type { ConsentService } from '../consent/index.js'
 import type { AttachmentService } from '../attachments/index.js'
 import type { ShopService } from '../shops/index.js'
@@ -18,7 +18,7 @@ export interface AccountParts {
   consent: ConsentService
   attachments: AttachmentService
   auth: AuthService
-  notifications: NotificationService
+  notifications: NotificationRecords
 }
 
 export interface AccountOptions {
@@ -48,17 +48,18 @@ export class AccountService {
   }
 
   async export(caller: string): Promise<AccountExport> {
-    const { chat, shops, attachments } = this.#parts
+    const { chat, shops, attachments, notifications } = this.#parts
     const exportedAt = timestamp(this.#options.clock)
     const threads: ThreadDetail[] = []
     for await (const thread of chat.everyThreadOf(caller)) threads.push(thread)
-    const [messagesSent, owned, blocks, uploads] = await Promise.all([
+    const [messagesSent, owned, blocks, uploads, notified] = await Promise.all([
       chat.countSentBy(caller),
       shops.ownedBy(caller),
       this.#blocksOf(caller),
       attachments.uploadsOf(caller),
+      notifications.exportOf(caller),
     ])
-    return { address: caller, exported_at: exportedAt, threads, messages_sent: messagesSent, shops: owned, blocks, attachments: uploads }
+    return { address: caller, exported_at: exportedAt, threads, messages_sent: messagesSent, shops: owned, blocks, attachments: uploads, notifications: notified }
   }
 
   /**

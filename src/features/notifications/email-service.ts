@@ -67,6 +67,12 @@ export class EmailService {
     return toEmailAddress(record)
   }
 
+  /** The address bound to `caller`, whether or not e-mail is on now (their data's export). */
+  async boundAddress(caller: string): Promise<EmailAddress | null> {
+    const record = await this.#parts.repository.find(caller)
+    return record ? toEmailAddress(record) : null
+  }
+
   /** Binds `email` and mails its link (`mailed`); the address already verified changes nothing. */
   async bind(caller: string, requested: string): Promise<{ address: EmailAddress; mailed: boolean }> {
     this.#sender()

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createECDH, randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../../../src/core/config.js'
 import type { Attachment } from '../../../src/features/attachments/index.js'
@@ -64,6 +64,10 @@ forEachEngine((engine) => {
       await bob.createThread({ participants: [bob.address, carol.address], initial_message: 'not for alice' })
       await raw(server, 'POST', '/api/blocks/', { token: alice.token, body: { address: stranger } })
       await raw(server, 'POST', '/api/blocks/', { token: carol.token, body: { address: alice.address } })
+      await alice.updateNotificationPreferences({ previews: true })
+      await Promise.all([alice.muteThread(thread.uuid), bob.muteThread(thread.uuid)])
+      const hook = await raw(server, 'POST', '/api/webhooks/', { token: alice.token, body: { url: 'https://example.com/hook', events: ['message.created'] } })
+      const browser = await alice.subscribePush(pushSubscription())
 
       const data = await exportOf(server, alice)
       expect(data).toEqual({
@@ -74,6 +78,14 @@ forEachEngine((engine) => {
         shops: [shop],
         blocks: [{ address: stranger, created_at: expect.stringMatching(TIME) }],
         attachments: [{ id: picture.id, name: 'photo.png', content_type: 'image/png', size: picture.size, created_at: expect.stringMatching(TIME) }],
+        // Without the webhook's secret or the browser's keys: what was shown once stays so.
+        notifications: {
+          preferences: { push: true, email: true, webhooks: true, previews: true, quiet_hours: null, digest_after_minutes: 15 },
+          mutes: [{ thread: thread.uuid, until: null, created_at: expect.stringMatching(TIME) }],
+          webhooks: [Object.fromEntries(Object.entries(hook.json as object).filter(([key]) => key !== 'secret'))],
+          push_subscriptions: [browser],
+          email: null,
+        },
       })
       const messages = data.threads[0]!.messages
       expect(messages.map((m) => m.content)).toEqual([...Array.from({ length: 521 }, (_, i) => `m${i}`), ''])
@@ -119,6 +131,10 @@ forEachEngine((engine) => {
       await uploadPicture(server, alice, thread.uuid, 'unsent.png')
       await raw(server, 'POST', '/api/blocks/', { token: alice.token, body: { address: bob.address } })
 
+      await alice.updateNotificationPreferences({ push: false })
+      await alice.muteThread(thread.uuid)
+      await raw(server, 'POST', '/api/webhooks/', { token: alice.token, body: { url: 'https://example.com/hook', events: ['message.created'] } })
+      await alice.subscribePush(pushSubscription())
       const erased = await raw(server, 'DELETE', '/api/me/', { token: alice.token, body: { confirm: alice.address } })
       expect({ status: erased.status, body: erased.text }).toEqual({ status: 204, body: '' })
 
@@ -142,6 +158,13 @@ forEachEngine((engine) => {
         shops: [],
         blocks: [],
         attachments: [],
+        notifications: {
+          preferences: { push: true, email: true, webhooks: true, previews: false, quiet_hours: null, digest_after_minutes: 15 },
+          mutes: [],
+          webhooks: [],
+          push_subscriptions: [],
+          email: null,
+        },
       })
       expect((await raw(server, 'DELETE', '/api/me/', { token: again.token, body: { confirm: alice.address } })).status).toBe(204)
       expect((await bob.getThread(thread.uuid)).messages.map((m) => m.content)).toEqual(['', '', 'nice', ''])
@@ -218,3 +241,10 @@ describe('MESSAGE_RETENTION_DAYS setting', () => {
     for (const value of ['36501', '-1', 'soon']) expect(() => loadConfig({ MESSAGE_RETENTION_DAYS: value })).toThrow(ConfigError)
   })
 })
+
+/** A browser's PushSubscription at a public push service, with real P-256 keys. */
+function pushSubscription() {
+  const keys = createECDH('prime256v1')
+  keys.generateKeys()
+  return { endpoint: `https://push.example.com/send/${randomUUID()}`, keys: { p256dh: keys.getPublicKey('base64url'), auth: randomBytes(16).toString('base64url') } }
+}
