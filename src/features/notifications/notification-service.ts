@@ -115,6 +115,7 @@ export class NotificationService {
    * who turned the channel off, muted the thread or declined it; quiet hours say from when.
    */
   async reach(channel: Channel, event: RecordedChatEvent, addresses: readonly string[]): Promise<Reach[]> {
+    if (addresses.length === 0) return []
     const now = this.#clock.now()
     const [settings, muted, consent] = await Promise.all([
       this.#parts.repository.settings(addresses),

@@ -106,11 +106,17 @@ export class PushService {
   async plan(event: RecordedChatEvent): Promise<((trx: Transaction<object>) => Promise<void>) | undefined> {
     if (event.type !== 'message') return undefined
     const others = event.recipients.filter((address) => address !== event.actor)
-    const reached = (await this.#parts.notifications.reach('push', event, others)).filter((reach) => reach.notBefore === null)
-    const subscriptions = await this.#parts.repository.idsOf(reached.map((reach) => reach.address))
+    // Most people have no browser subscribed: one statement says so before preferences are read.
+    const subscriptions = await this.#parts.repository.idsOf(others)
     if (subscriptions.length === 0) return undefined
+    const subscribers = [...new Set(subscriptions.map((subscription) => subscription.address))]
+    const reached = (await this.#parts.notifications.reach('push', event, subscribers)).filter((reach) => reach.notBefore === null)
     const messages = new Map(reached.map((reach) => [reach.address, pushMessageOf(event.data as Message, reach.previews)]))
-    const pushes: PushJob[] = subscriptions.map(({ id, address }) => ({ subscription: id, address, message: messages.get(address)! }))
+    const pushes: PushJob[] = subscriptions.flatMap(({ id, address }) => {
+      const message = messages.get(address)
+      return message ? [{ subscription: id, address, message }] : []
+    })
+    if (pushes.length === 0) return undefined
     return (trx) => this.#parts.jobs.enqueue(trx, PUSH, pushes)
   }
 
