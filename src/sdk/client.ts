@@ -5,13 +5,25 @@ import type { Block } from '../features/blocks/index.js'
 import type { Message, Thread, ThreadDetail } from '../features/chat/index.js'
 import type { ConsentSettings } from '../features/consent/index.js'
 import type { AuditEntry, Report, Suspension } from '../features/moderation/index.js'
-import type { NotificationPreferences, PushKey, PushMessage, PushSubscription, ThreadMute } from '../features/notifications/index.js'
+import type {
+  EmailAddress,
+  NotificationPreferences,
+  PushKey,
+  PushMessage,
+  PushSubscription,
+  ThreadMute,
+  WebhookDelivery,
+  WebhookEndpoint,
+  WebhookEndpointWithSecret,
+  WebhookEvent,
+} from '../features/notifications/index.js'
 import type { Shop } from '../features/shops/index.js'
 import type { VfxSigner } from './signer.js'
 
 // The server's own schemas are the one definition of every shape the API answers with.
 export type { Attachment, AuditEntry, Block, Challenge, ConsentSettings, Message, Report, Session, Shop, Suspension, Thread, ThreadDetail }
-export type { NotificationPreferences, PushKey, PushMessage, PushSubscription, ThreadMute }
+export type { EmailAddress, NotificationPreferences, PushKey, PushMessage, PushSubscription, ThreadMute }
+export type { WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret, WebhookEvent }
 
 /** A thread's standing for the caller (docs/api.md §14): accepted, a message request, or declined. */
 export type Consent = Thread['consent']
@@ -330,6 +342,63 @@ export class VfxChatClient {
 
   unsubscribePush(endpoint: string) {
     return this.request<void>('DELETE', '/api/notifications/push/subscriptions/', { body: { endpoint } })
+  }
+
+  /** The caller's e-mail address for digests (404 without one, or when the server has no SMTP_URL). */
+  emailAddress() {
+    return this.request<EmailAddress>('GET', '/api/notifications/email/')
+  }
+
+  /** Binds an address and mails its verification link; digests start once it is followed. */
+  bindEmail(email: string) {
+    return this.request<EmailAddress>('PUT', '/api/notifications/email/', { body: { email } })
+  }
+
+  removeEmail() {
+    return this.request<void>('DELETE', '/api/notifications/email/')
+  }
+
+  // ---- webhooks (docs/api.md §15.2) ----
+
+  /** Registers an endpoint; the answer's `secret` is shown this once. */
+  createWebhook(body: { url: string; events: WebhookEvent[]; shop_id?: number | null; description?: string }) {
+    return this.request<WebhookEndpointWithSecret>('POST', '/api/webhooks/', { body })
+  }
+
+  listWebhooks(query: { page?: number; page_size?: number } = {}) {
+    return this.request<Page<WebhookEndpoint>>('GET', '/api/webhooks/', { query })
+  }
+
+  getWebhook(id: string) {
+    return this.request<WebhookEndpoint>('GET', `/api/webhooks/${encodeURIComponent(id)}/`)
+  }
+
+  /** Changes an endpoint; `enabled: true` turns a disabled one on again and sends what it held. */
+  updateWebhook(id: string, body: { url?: string; events?: WebhookEvent[]; description?: string; enabled?: boolean }) {
+    return this.request<WebhookEndpoint>('PATCH', `/api/webhooks/${encodeURIComponent(id)}/`, { body })
+  }
+
+  deleteWebhook(id: string) {
+    return this.request<void>('DELETE', `/api/webhooks/${encodeURIComponent(id)}/`)
+  }
+
+  /** A new secret, shown this once; the old one keeps signing for 24 hours. */
+  rotateWebhookSecret(id: string) {
+    return this.request<WebhookEndpointWithSecret>('POST', `/api/webhooks/${encodeURIComponent(id)}/rotate-secret/`)
+  }
+
+  /** Sends a `ping` delivery to the endpoint. */
+  testWebhook(id: string) {
+    return this.request<WebhookDelivery>('POST', `/api/webhooks/${encodeURIComponent(id)}/test/`)
+  }
+
+  webhookDeliveries(id: string, query: { page?: number; page_size?: number } = {}) {
+    return this.request<Page<WebhookDelivery>>('GET', `/api/webhooks/${encodeURIComponent(id)}/deliveries/`, { query })
+  }
+
+  /** Sends a finished delivery again, under the same event id. */
+  redeliverWebhook(id: string, deliveryId: number) {
+    return this.request<WebhookDelivery>('POST', `/api/webhooks/${encodeURIComponent(id)}/deliveries/${deliveryId}/retry/`)
   }
 
   // ---- shops ----

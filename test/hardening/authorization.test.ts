@@ -39,6 +39,9 @@ interface Call {
   body?: (world: World) => unknown
 }
 
+/** Webhook endpoints point at a closed loopback port (WEBHOOK_ALLOW_PRIVATE): a test event never leaves the machine. */
+const LOOPBACK_HOOK = 'http://127.0.0.1:9/hook'
+
 /**
  * Who may do what (docs/api.md §2–§3, §6, §9): for every route, the status each caller gets, in the
  * order of ROLES. A route without a row here fails the test below, so a new route must come
@@ -153,7 +156,7 @@ const MATRIX: Record<string, Call & { expected: Statuses }> = {
   'GET /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', expected: [401, 401, 200, 200, 401, 200, 200] },
   'DELETE /api/notifications/push/subscriptions/': { path: () => '/api/notifications/push/subscriptions/', body: () => ({ endpoint: 'https://push.example.com/send/unknown' }), expected: [401, 401, 404, 404, 401, 404, 404] },
   // Webhooks (§15.2): anyone signed in registers their own; an endpoint is its owner's alone, 404 to everyone else.
-  'POST /api/webhooks/': { path: () => '/api/webhooks/', body: () => ({ url: 'https://example.com/hook', events: ['message.created'] }), expected: [401, 401, 201, 201, 401, 201, 201] },
+  'POST /api/webhooks/': { path: () => '/api/webhooks/', body: () => ({ url: LOOPBACK_HOOK, events: ['message.created'] }), expected: [401, 401, 201, 201, 401, 201, 201] },
   'GET /api/webhooks/': { path: () => '/api/webhooks/', expected: [401, 401, 200, 200, 401, 200, 200] },
   'GET /api/webhooks/{id}/': { path: (w) => `/api/webhooks/${w.webhook}/`, expected: [401, 401, 404, 200, 401, 404, 404] },
   'PATCH /api/webhooks/{id}/': { path: (w) => `/api/webhooks/${w.webhook}/`, body: () => ({ description: 'mine' }), expected: [401, 401, 404, 200, 401, 404, 404] },
@@ -176,7 +179,7 @@ let server: TestServer
 let operations: Operation[]
 const operator = VfxSigner.generate()
 beforeAll(async () => {
-  server = await startTestServer({ ADMIN_ADDRESSES: operator.address })
+  server = await startTestServer({ ADMIN_ADDRESSES: operator.address, WEBHOOK_ALLOW_PRIVATE: '1' })
   operations = await routeTable(server.url)
 })
 afterAll(() => server.destroy())
@@ -212,7 +215,7 @@ async function world(): Promise<World> {
   })
   const webhook = await raw(server, 'POST', '/api/webhooks/', {
     token: participant.token!,
-    body: { url: 'https://example.com/hook', events: ['message.created'] },
+    body: { url: LOOPBACK_HOOK, events: ['message.created'] },
   })
   expect([report.status, suspension.status, webhook.status]).toEqual([201, 201, 201])
   const db = openDatabaseFile(server)

@@ -66,7 +66,7 @@ forEachEngine((engine) => {
       await raw(server, 'POST', '/api/blocks/', { token: carol.token, body: { address: alice.address } })
       await alice.updateNotificationPreferences({ previews: true })
       await Promise.all([alice.muteThread(thread.uuid), bob.muteThread(thread.uuid)])
-      const hook = await raw(server, 'POST', '/api/webhooks/', { token: alice.token, body: { url: 'https://example.com/hook', events: ['message.created'] } })
+      const hook = await raw(server, 'POST', '/api/webhooks/', { token: alice.token, body: { url: 'https://hooks.example.com/vfx', events: ['message.created'] } })
       const browser = await alice.subscribePush(pushSubscription())
 
       const data = await exportOf(server, alice)
@@ -133,7 +133,7 @@ forEachEngine((engine) => {
 
       await alice.updateNotificationPreferences({ push: false })
       await alice.muteThread(thread.uuid)
-      await raw(server, 'POST', '/api/webhooks/', { token: alice.token, body: { url: 'https://example.com/hook', events: ['message.created'] } })
+      await raw(server, 'POST', '/api/webhooks/', { token: alice.token, body: { url: 'https://hooks.example.com/vfx', events: ['message.created'] } })
       await alice.subscribePush(pushSubscription())
       const erased = await raw(server, 'DELETE', '/api/me/', { token: alice.token, body: { confirm: alice.address } })
       expect({ status: erased.status, body: erased.text }).toEqual({ status: 204, body: '' })

@@ -37,6 +37,25 @@ forEachEngine((engine) => {
   const call = (client: Client, method: string, path: string, body?: unknown) => raw(server, method, path, { token: client.token, body })
   const register = (client: Client, body: Record<string, unknown> = {}) => call(client, 'POST', '/api/webhooks/', { url: HOOK, events: ['message.created'], ...body })
 
+  describe('the SDK', () => {
+    it('calls every webhook route: register, read, list, change, rotate, test, deliveries, delete', async () => {
+      const owner = await server.signIn()
+      const created = await owner.createWebhook({ url: HOOK, events: ['message.created'], description: 'Order bot' })
+      expect(created).toEqual({ ...anEndpoint({ description: 'Order bot' }), secret: expect.stringMatching(/^whsec_/) })
+      const { secret: _secret, ...endpoint } = created
+      expect(await owner.getWebhook(created.id)).toEqual(endpoint)
+      expect(await owner.listWebhooks()).toEqual({ count: 1, next: null, previous: null, results: [endpoint] })
+      expect(await owner.updateWebhook(created.id, { events: ['message.created', 'thread.read'] })).toEqual({ ...endpoint, events: ['message.created', 'thread.read'] })
+      const rotated = await owner.rotateWebhookSecret(created.id)
+      expect(rotated.secret).not.toBe(created.secret)
+      const ping = await owner.testWebhook(created.id)
+      expect(ping).toMatchObject({ event_type: 'ping' })
+      expect((await owner.webhookDeliveries(created.id)).results.map((delivery) => delivery.id)).toContain(ping.id)
+      await owner.deleteWebhook(created.id)
+      expect(await owner.listWebhooks()).toMatchObject({ count: 0 })
+    })
+  })
+
   describe('POST /api/webhooks/', () => {
     it('registers an endpoint and shows its secret in this answer only: never in a read, a list or a change', async () => {
       const owner = await server.signIn()
