@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { NotificationPreferences } from '../sdk/client.js'
+import { EmailDigestAddress } from './email-address.js'
 import { PaneHeader } from './pane-header.js'
 import type { WebClient } from './session.js'
 import type { Notifications } from './use-notifications.js'
@@ -21,6 +22,7 @@ export function NotificationSettings({ client, notifications }: { client: WebCli
         ) : (
           <>
             <Channels preferences={preferences} notifications={notifications} />
+            <EmailDigestAddress client={client} />
             <QuietHours preferences={preferences} notifications={notifications} />
           </>
         )}
