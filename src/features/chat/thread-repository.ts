@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import { isUniqueViolation } from '../../core/database/database.js'
-import { prepared, preparedShapes } from '../../core/database/prepared.js'
+import { pageFromNearerEnd } from '../../core/database/page-from-end.js'
+import { prepared, preparedList, preparedShapes } from '../../core/database/prepared.js'
 import { Conflict } from '../../core/errors.js'
 import type { ChatDb, ChatTables } from './chat-tables.js'
 
@@ -139,22 +140,20 @@ export class ThreadRepository {
       ])
       return { count: Number(counted.count), threads: rows.map(toThreadRecord) }
     }
-    const [counted, { rows }] = await Promise.all([
-      countThreads(this.#db, shape, address, filter.shopId, filter.shopUrl),
-      listThreads(this.#db, shape, address, filter.shopId, filter.shopUrl, limit, offset),
-    ])
-    return { count: Number(counted.rows[0]?.count ?? 0), threads: rows.map(toThreadRecord) }
+    // The whole inbox is counted on write (inbox_counts); a shop's part of it only here.
+    const counted = shape.shopId || shape.shopUrl ? countThreads(this.#db, shape, address, filter.shopId, filter.shopUrl) : inboxCount(this.#db, address)
+    const count = Number((await counted).rows[0]?.count ?? 0)
+    const window = pageFromNearerEnd(count, limit, offset)
+    const { rows } = await listThreads(this.#db, { ...shape, reversed: window.reversed }, address, filter.shopId, filter.shopUrl, window.limit, window.offset)
+    if (window.reversed) rows.reverse()
+    return { count, threads: rows.map(toThreadRecord) }
   }
 
   /** Participants of each thread, in creation order, with their read markers. */
   async participants(threadIds: readonly number[]): Promise<Map<number, Participant[]>> {
     const byThread = new Map<number, Participant[]>(threadIds.map((id) => [id, []]))
     if (threadIds.length === 0) return byThread
-    // One thread is the common case (every thread view, every send): that query is prepared.
-    const rows =
-      threadIds.length === 1
-        ? (await participantsOfThread(this.#db, threadIds[0]!)).rows
-        : await participantsQuery(this.#db).where('thread_id', 'in', threadIds).execute()
+    const { rows } = threadIds.length === 1 ? await participantsOfThread(this.#db, threadIds[0]!) : await participantsOfThreads(this.#db, threadIds)
     for (const row of rows) byThread.get(row.thread_id)?.push({ address: row.address, last_read_id: row.last_read_id })
     return byThread
   }
@@ -345,9 +344,24 @@ const countThreads = preparedShapes((db: Kysely<ChatTables>, shape: ThreadFilter
     .select((eb) => eb.fn.countAll().as('count')),
 )
 
+const inboxCount = prepared((db: Kysely<ChatTables>, address: string) =>
+  db.selectFrom('inbox_counts').select('threads as count').where('address', '=', address),
+)
+
+/** Newest first; `reversed`, oldest first (a page nearer the end, turned back by the caller). */
 const listThreads = preparedShapes(
-  (db: Kysely<ChatTables>, shape: ThreadFilterShape, address: string, shopId: number | undefined, shopUrl: string | undefined, limit: number, offset: number) =>
-    filteredThreads(db, shape, address, shopId, shopUrl).orderBy('tp.updated_at', 'desc').orderBy('tp.thread_id', 'desc').limit(limit).offset(offset),
+  (
+    db: Kysely<ChatTables>,
+    shape: ThreadFilterShape & { reversed: boolean },
+    address: string,
+    shopId: number | undefined,
+    shopUrl: string | undefined,
+    limit: number,
+    offset: number,
+  ) => {
+    const order = shape.reversed ? 'asc' : 'desc'
+    return filteredThreads(db, shape, address, shopId, shopUrl).orderBy('tp.updated_at', order).orderBy('tp.thread_id', order).limit(limit).offset(offset)
+  },
 )
 
 const nthOpenedSince = prepared((db: Kysely<ChatTables>, address: string, since: string, skip: number) =>
@@ -366,6 +380,12 @@ function participantsQuery(db: ChatDb) {
 }
 
 const participantsOfThread = prepared((db: Kysely<ChatTables>, threadId: number) => participantsQuery(db).where('thread_id', '=', threadId))
+
+// A page of the inbox (0 is no thread's id).
+const participantsOfThreads = preparedList(
+  (db: Kysely<ChatTables>, threadIds: readonly number[]) => participantsQuery(db).where('thread_id', 'in', threadIds),
+  0,
+)
 
 async function countUnread(db: ChatDb, threadId: number, address: string, afterId: number): Promise<number> {
   const { count } = await db
