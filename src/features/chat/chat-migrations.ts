@@ -48,6 +48,9 @@ export function chatMigrations(engine: Engine): Record<string, Migration> {
         for (const statement of INBOX_COUNT_TRIGGERS[engine]) await sql.raw(statement).execute(db)
         // "My threads with something unread": new-messages starts from these, not from every thread.
         await sql`create index thread_participants_unread on thread_participants (address, thread_id) where unread_count > 0`.execute(db)
+        // …and in each of those threads only the rows past the marker, not the whole thread's.
+        await db.schema.createIndex('inbox_unread').on('inbox').columns(['thread_id', 'address', 'message_id']).execute()
+        await db.schema.dropIndex('inbox_thread').execute()
       },
     },
   }

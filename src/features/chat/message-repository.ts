@@ -349,15 +349,18 @@ function inboxOf(db: ChatDb, shape: NewMessagesShape, address: string, afterId: 
 
 /**
  * The inbox rows past each read marker, from the threads with something unread
- * (thread_participants_unread): an address in 50,000 threads, nearly all read, reads a few.
- * The literal 0 lets the partial index serve; a bound parameter would not.
+ * (thread_participants_unread), each by its own range of inbox_unread: an address in 50,000
+ * threads, nearly all read, reads a few rows. The literal 0 lets the partial index serve (a
+ * bound parameter would not), and the CROSS JOIN keeps SQLite from walking the whole inbox in
+ * id order to spare a sort of the few (PostgreSQL plans a cross join with conditions freely).
  */
 function unreadOf(db: ChatDb, address: string) {
   return db
     .selectFrom('thread_participants as tp')
-    .innerJoin('inbox as i', (join) =>
-      join.onRef('i.thread_id', '=', 'tp.thread_id').onRef('i.address', '=', 'tp.address').onRef('i.message_id', '>', 'tp.last_read_id'),
-    )
+    .crossJoin('inbox as i')
+    .whereRef('i.thread_id', '=', 'tp.thread_id')
+    .whereRef('i.address', '=', 'tp.address')
+    .whereRef('i.message_id', '>', 'tp.last_read_id')
     .innerJoin('messages as m', 'm.id', 'i.message_id')
     .innerJoin('threads as t', 't.id', 'i.thread_id')
     .where('tp.address', '=', address)
