@@ -107,9 +107,10 @@ export class ThreadRepository {
    */
   async findVisibleThread(uuid: string, address: string): Promise<ThreadRecord | undefined> {
     const { rows } = await findVisibleThread(this.#db, uuid, address)
-    const { participant, participant_read_id, ...first } = rows[0] ?? {}
-    if (participant === undefined) return undefined
-    return { ...toThreadRecord(first as typeof rows[number]), participants: rows.map((row) => ({ address: row.participant, last_read_id: row.participant_read_id })) }
+    if (rows.length === 0) return undefined
+    const participants = rows.map((row) => ({ address: row.participant, last_read_id: row.participant_read_id }))
+    const { participant: _participant, participant_read_id: _readId, ...thread } = rows[0]!
+    return { ...toThreadRecord(thread), participants }
   }
 
   /** The caller's threads, most recently updated first. */
