@@ -47,36 +47,8 @@ export async function seed(
   const addresses = [...holders]
   while (addresses.length < addressCount) addresses.push(addressFromPublicKey(randomBytes(64), 'standard', 'mainnet'))
 
-  const sqlite = new SQLite(path)
-  // A throwaway file: no journal, no fsync, and every page in memory while the indexes fill.
-  sqlite.pragma('journal_mode = OFF')
-  sqlite.pragma('synchronous = OFF')
-  sqlite.pragma('cache_size = -2097152')
-  const insertShop = sqlite.prepare('insert into shops (id, name, url, slug, owner_address, created_at) values (?, ?, ?, ?, ?, ?)')
-  const insertThread = sqlite.prepare(
-    'insert into threads (id, uuid, participant_key, shop_id, created_at, updated_at, last_message, last_message_id, message_count) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  )
-  const insertParticipant = sqlite.prepare(
-    'insert into thread_participants (thread_id, address, position, last_read_id, unread_count, hidden, updated_at) values (?, ?, ?, ?, ?, 0, ?)',
-  )
-  const insertMessage = sqlite.prepare(
-    'insert into messages (id, thread_id, sender, content, client_id, created_at) values (?, ?, ?, ?, null, ?)',
-  )
-  const insertInbox = sqlite.prepare('insert into inbox (address, message_id, thread_id, created_at) values (?, ?, ?, ?)')
-
-  const start = Date.now() - 30 * 86_400_000
-  const at = (second: number) => new Date(start + second * 1000).toISOString()
-  const total = dataset.threads * (dataset.messagesPerThread + 1)
-  let done = 0
-  const inBatches = (count: number, write: (i: number) => void) => {
-    for (let from = 0; from < count; from += ROWS_PER_TRANSACTION) {
-      sqlite.transaction(() => {
-        for (let i = from; i < Math.min(count, from + ROWS_PER_TRANSACTION); i++) write(i)
-      })()
-      done += Math.min(ROWS_PER_TRANSACTION, count - from)
-      progress(done, total)
-    }
-  }
+  const writer = openForSeeding(path, dataset.threads * (dataset.messagesPerThread + 1), progress)
+  const { sqlite, insertShop, insertThread, insertParticipant, insertMessage, insertInbox, inBatches } = writer
 
   const shopOf = (index: number) => (index % SHOP_EVERY === 0 ? index / SHOP_EVERY + 1 : null)
   sqlite.transaction(() => {
@@ -128,9 +100,7 @@ export async function seed(
     insertThread.run(groupId, groupThread, threadKey(holders, null), null, at(0), at(0), null, null, 0)
     holders.forEach((address, position) => insertParticipant.run(groupId, address, position, 0, 0, at(0)))
   })()
-  // Back to the mode the service runs in (it sets WAL too, but the file starts out right).
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.close()
+  writer.close()
 
   const threadsOf = new Map<string, string[]>(holders.map((address) => [address, []]))
   pairs.forEach(({ a, b }, t) => {
@@ -138,6 +108,49 @@ export async function seed(
     threadsOf.get(b)?.push(uuids[t]!)
   })
   return { threadsOf, groupThread, messages }
+}
+
+// Seeded time runs from a month ago, a second per message id.
+const START = Date.now() - 30 * 86_400_000
+const at = (second: number) => new Date(START + second * 1000).toISOString()
+
+/**
+ * A connection to a freshly migrated file for writing rows straight into it: a throwaway
+ * file, so no journal, no fsync, and every page in memory while the indexes fill; rows go in
+ * transactions of ROWS_PER_TRANSACTION, and `progress` hears of each against `total`.
+ */
+function openForSeeding(path: string, total: number, progress: (done: number, total: number) => void) {
+  const sqlite = new SQLite(path)
+  sqlite.pragma('journal_mode = OFF')
+  sqlite.pragma('synchronous = OFF')
+  sqlite.pragma('cache_size = -2097152')
+  let done = 0
+  return {
+    sqlite,
+    insertShop: sqlite.prepare('insert into shops (id, name, url, slug, owner_address, created_at) values (?, ?, ?, ?, ?, ?)'),
+    insertThread: sqlite.prepare(
+      'insert into threads (id, uuid, participant_key, shop_id, created_at, updated_at, last_message, last_message_id, message_count) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertParticipant: sqlite.prepare(
+      'insert into thread_participants (thread_id, address, position, last_read_id, unread_count, hidden, updated_at) values (?, ?, ?, ?, ?, 0, ?)',
+    ),
+    insertMessage: sqlite.prepare('insert into messages (id, thread_id, sender, content, client_id, created_at) values (?, ?, ?, ?, null, ?)'),
+    insertInbox: sqlite.prepare('insert into inbox (address, message_id, thread_id, created_at) values (?, ?, ?, ?)'),
+    inBatches(count: number, write: (i: number) => void) {
+      for (let from = 0; from < count; from += ROWS_PER_TRANSACTION) {
+        sqlite.transaction(() => {
+          for (let i = from; i < Math.min(count, from + ROWS_PER_TRANSACTION); i++) write(i)
+        })()
+        done += Math.min(ROWS_PER_TRANSACTION, count - from)
+        progress(done, total)
+      }
+    },
+    /** Back to the mode the service runs in (it sets WAL too, but the file starts out right). */
+    close() {
+      sqlite.pragma('journal_mode = WAL')
+      sqlite.close()
+    },
+  }
 }
 
 export interface Depth {
@@ -182,33 +195,10 @@ export async function seedDepth(
 ): Promise<DepthSeeded> {
   const seeded = await seed(path, dataset, holders, progress)
   const [deepA, deepB, big, small] = holders as [string, string, string, string]
-  const sqlite = new SQLite(path)
-  sqlite.pragma('journal_mode = OFF')
-  sqlite.pragma('synchronous = OFF')
-  sqlite.pragma('cache_size = -2097152')
-  const insertThread = sqlite.prepare(
-    'insert into threads (id, uuid, participant_key, shop_id, created_at, updated_at, last_message, last_message_id, message_count) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  )
-  const insertParticipant = sqlite.prepare(
-    'insert into thread_participants (thread_id, address, position, last_read_id, unread_count, hidden, updated_at) values (?, ?, ?, ?, ?, 0, ?)',
-  )
-  const insertMessage = sqlite.prepare('insert into messages (id, thread_id, sender, content, client_id, created_at) values (?, ?, ?, ?, null, ?)')
-  const insertInbox = sqlite.prepare('insert into inbox (address, message_id, thread_id, created_at) values (?, ?, ?, ?)')
+  const writer = openForSeeding(path, depth.threadMessages + depth.inboxThreads, progress)
+  const { sqlite, insertThread, insertParticipant, insertMessage, insertInbox, inBatches } = writer
   let threadId = (sqlite.prepare('select max(id) as id from threads').get() as { id: number }).id
   let messageId = (sqlite.prepare('select max(id) as id from messages').get() as { id: number }).id
-  const start = Date.now() - 30 * 86_400_000
-  const at = (second: number) => new Date(start + second * 1000).toISOString()
-  const total = depth.threadMessages + depth.inboxThreads
-  let done = 0
-  const inBatches = (count: number, write: (i: number) => void) => {
-    for (let from = 0; from < count; from += ROWS_PER_TRANSACTION) {
-      sqlite.transaction(() => {
-        for (let i = from; i < Math.min(count, from + ROWS_PER_TRANSACTION); i++) write(i)
-      })()
-      done += Math.min(ROWS_PER_TRANSACTION, count - from)
-      progress(done, total)
-    }
-  }
 
   // The deep thread: a shop's (the first holder owns shop 1) long conversation with a regular
   // buyer; the two take turns, and each has read all but the last UNREAD_TAIL.
@@ -250,7 +240,6 @@ export async function seedDepth(
     insertParticipant.run(id, partner, 0, answer, 0, at(answer))
     insertParticipant.run(id, big, 1, answer, 0, at(answer))
   })
-  sqlite.pragma('journal_mode = WAL')
 
   const startOf = (uuid: string) =>
     (sqlite.prepare('select min(m.id) from messages m join threads t on t.id = m.thread_id where t.uuid = ?').pluck().get(uuid) as number) - 1
@@ -269,6 +258,6 @@ export async function seedDepth(
     bigInbox: { ...ordinary(big), partner: partners[0]! },
     smallInbox: ordinary(small),
   }
-  sqlite.close()
+  writer.close()
   return result
 }
