@@ -404,11 +404,13 @@ moves less with neighbours than req/s and shows what each request costs.
   takes the uploads of random bytes in the second table (stored as files, not decoded) all at
   once, after one upload of the same size; its VmRSS is read every 10 ms, and the growth is the
   highest reading over the one taken just before they start.
-- Depth: a third database holds the small one's threads plus a thread of
-  ${number(report.depth?.threadMessages ?? Number.NaN)} messages between two callers and a caller in ${number(report.depth?.inboxThreads ?? Number.NaN)} threads (two messages each;
-  the newest 10 end with one unread, as many as an ordinary inbox has). Each request runs on the
-  deep side, then the same request on an ordinary side in the same process (a 10-message thread,
-  a 10-thread inbox), one caller each; both are compared by p50 and by server CPU per request.
+- Depth: a third database holds the small one's threads plus a shop's thread of
+  ${number(report.depth?.threadMessages ?? Number.NaN)} messages with a regular buyer and a caller in ${number(report.depth?.inboxThreads ?? Number.NaN)} more threads (a question and its
+  answer each, all read, so its unread messages are as many as an ordinary inbox's). Each request
+  runs on the deep side, then the same request on an ordinary side in the same process (a
+  10-message thread, a 10-thread inbox), one caller each; both are compared by p50 and by server
+  CPU per request. Thread pages are of 10 messages, so both sides answer as many; a thread's
+  detail answers its latest 100 whatever the thread, so there the deep side answers ten times more.
 - Latency under a fixed load: besides the closed loop of 50 connections, each scenario and the
   ceiling get requests at fixed rates (an open model: each request leaves at its moment whether
   or not the ones before were answered, and its latency counts from that moment), stepping up
