@@ -188,7 +188,8 @@ export function openTable(report: Report): string {
   const rows = [...report.open].map(([name, sustained]) => {
     const held = sustained.steps.find((step) => step.rate === sustained.rate)
     const next = sustained.steps.at(-1)
-    const broke = next && next.rate !== sustained.rate ? `${number(next.rate)}: p99 ${number(next.p99, 2)} ms${next.failures > 0 ? `, ${number(next.failures)} failed` : ''}` : 'none (the ladder\'s top)'
+    const failed = next ? Object.entries(next.failed).map(([what, count]) => `${number(count)} × ${what}`).join(', ') : ''
+    const broke = next && next.rate !== sustained.rate ? `${number(next.rate)}: p99 ${number(next.p99, 2)} ms${failed ? `; failed: ${failed}` : ''}` : 'none (the ladder\'s top)'
     return [`\`${name}\``, number(sustained.rate), percent(sustained.rate / ceiling.rate), held ? number(held.p50, 2) : '–', held ? number(held.p99, 2) : '–', broke]
   })
   return table(['scenario', `highest req/s with p99 < ${P99_MS} ms`, "of the ceiling's", 'p50 ms there', 'p99 ms there', 'the next step (req/s: what broke)'], rows)
@@ -413,8 +414,9 @@ moves less with neighbours than req/s and shows what each request costs.
   detail answers its latest 100 whatever the thread, so there the deep side answers ten times more.
 - Latency under a fixed load: besides the closed loop of 50 connections, each scenario and the
   ceiling get requests at fixed rates (an open model: each request leaves at its moment whether
-  or not the ones before were answered, and its latency counts from that moment), stepping up
-  until p99 reaches ${P99_MS} ms. The load generator (Node's own HTTP client, in the bench process)
+  or not the ones before were answered, and its latency counts from its send), ${report.quick ? 'doubling' : 'stepping up by 40 %'}
+  until p99 reaches ${P99_MS} ms (a rate that misses is tried once more: another process's burst
+  can spoil one step). The load generator (Node's own HTTP client, in the bench process)
   shares the machine's cores with the server, so the ceiling's figure is also the generator's.
 - Options: \`--quick\` (a couple of minutes: ${report.quick ? 'this run' : 'shorter runs, a 50,000-message big database, a 10,000-message thread and a 5,000-thread inbox, 1,000 SSE subscribers'}), \`--only=read,send,depth,open,…\` (some
   scenarios; leaves this file alone), \`--profile\` (runs the service under \`--cpu-prof\` and prints
@@ -526,6 +528,17 @@ export function withClusterSection(markdown: string, figures: ClusterFigures): s
   const end = markdown.indexOf(CLUSTER_END)
   if (start < 0 || end < 0) return `${markdown.trimEnd()}\n\n${clusterSection(figures)}`
   return markdown.slice(0, start) + clusterSection(figures).trimEnd() + markdown.slice(end + CLUSTER_END.length)
+}
+
+/**
+ * `markdown` with the several-nodes section of `previous` (the file it replaces) carried over:
+ * for a run that could not measure it (no nginx on this machine).
+ */
+export function keepClusterSection(markdown: string, previous: string): string {
+  const start = previous.indexOf(CLUSTER_START)
+  const end = previous.indexOf(CLUSTER_END)
+  if (start < 0 || end < 0) return markdown
+  return `${markdown.trimEnd()}\n\n${previous.slice(start, end + CLUSTER_END.length)}\n`
 }
 
 /** What the figures say about the send path. */

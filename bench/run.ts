@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +11,7 @@ import { CONNECTIONS, load, type LoadResult } from './load.js'
 import { describeMachine } from './machine.js'
 import { ROOT, startChild, type ChildServer } from './processes.js'
 import { summarizeProfiles } from './profile.js'
-import { attachmentTables, benchmarksMarkdown, READS, requestTable, withClusterSection, type Ceiling, type Measured, type Report } from './report.js'
+import { attachmentTables, benchmarksMarkdown, keepClusterSection, READS, requestTable, withClusterSection, type Ceiling, type Measured, type Report } from './report.js'
 import { depthScenarios, downloadScenario, requestScenarios, uploadScenario, type Target } from './scenarios.js'
 import { seed, seedDepth, type Dataset, type Depth, type Seeded } from './seed.js'
 import { makeUsers, signInAll, type BenchUser, type Tokens } from './users.js'
@@ -349,7 +350,10 @@ try {
     report.attachments.streaming = result
   }
 
-  if (wanted('cluster')) {
+  // The several-nodes setups put nginx in front; a machine without it keeps the last section measured.
+  const hasNginx = !spawnSync('nginx', ['-v']).error
+  if (wanted('cluster') && !hasNginx) log('cluster: skipped, nginx is not installed here (BENCHMARKS.md keeps its last several-nodes section)')
+  if (wanted('cluster') && hasNginx) {
     const ceiling = await startChild({ entry: 'bench/ceiling-server.ts', env: {}, logFile: join(dir, 'cluster-ceiling.log') })
     servers.push(ceiling)
     report.cluster = await measureCluster(dir, users, ceiling, { seconds: PLAN.seconds, warmupSeconds: PLAN.warmupSeconds }, log)
@@ -362,7 +366,9 @@ try {
 
 process.stdout.write(`\n${requestTable(report)}\n\n${attachmentTables(report)}\n`)
 if (only === undefined) {
-  writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksMarkdown(report))
+  const file = join(ROOT, 'BENCHMARKS.md')
+  const markdown = benchmarksMarkdown(report)
+  writeFileSync(file, report.cluster ? markdown : keepClusterSection(markdown, readFileSync(file, 'utf8')))
   log(`\nBENCHMARKS.md written (${((Date.now() - started) / 1000).toFixed(0)} s).`)
 } else if (only.length === 1 && report.cluster) {
   const file = join(ROOT, 'BENCHMARKS.md')
