@@ -626,8 +626,8 @@ function whyMisses(report: Report): string {
     })
     bullets.push(
       `**Server CPU per request.** ${each.join('; ')}. The HTTP layer includes writing the answer to the socket, which the ` +
-        `kernel charges to the server (a page of 20 messages is about 5 KB where the ceiling writes 40 bytes; the ceiling's whole ` +
-        `request costs ${number(ceilingCpu)} µs), and the log line.`,
+        `kernel charges to the server (${costly.map(([name, m]) => `\`${name}\` ${number(m.result.bytes / 1000, 1)} KB`).join(', ')} with headers, where the ` +
+        `ceiling writes under 200 bytes; the ceiling's whole request costs ${number(ceilingCpu)} µs), and the log line.`,
     )
   }
   const deepMisses = [...report.depthRuns].filter(([, { deep, shallow }]) => deep.p50 / shallow.p50 > SCALE_RATIO || deep.cpuPerRequest / shallow.cpuPerRequest > SCALE_RATIO)
