@@ -14,6 +14,8 @@ export interface LoadResult {
   statuses: Record<string, number>
   /** Server CPU time per request in microseconds: unlike req/s, unmoved by other processes on the machine. */
   cpuPerRequest: number
+  /** Mean bytes of a 2xx answer, headers included. */
+  bytes: number
 }
 
 export interface LoadOptions {
@@ -37,10 +39,13 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     await autocannon({ url: options.url, connections, duration: options.warmupSeconds, requests: options.requests })
   }
   const latencies: number[] = []
+  let bytes = 0
   const cpuBefore = options.cpuMicros()
   const instance = autocannon({ url: options.url, connections, duration: options.seconds, timeout: 10, requests: options.requests })
-  instance.on('response', (_client: unknown, status: number, _bytes: number, milliseconds: number) => {
-    if (status >= 200 && status < 300) latencies.push(milliseconds)
+  instance.on('response', (_client: unknown, status: number, answered: number, milliseconds: number) => {
+    if (status < 200 || status >= 300) return
+    latencies.push(milliseconds)
+    bytes += answered
   })
   const result = await instance
   const cpu = options.cpuMicros() - cpuBefore
@@ -54,6 +59,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     failures: result.non2xx + result.errors + result.timeouts,
     statuses,
     cpuPerRequest: cpu / Math.max(1, result.requests.total),
+    bytes: bytes / Math.max(1, latencies.length),
   }
 }
 

@@ -1,17 +1,19 @@
+import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { makePhoto, opaqueFile, streamingUploads, upload } from './attachments.js'
 import { measureCosts, measureVerify } from './breakdown.js'
 import { measureCluster } from './cluster.js'
+import { sustainedRate, type RateLadder } from './open-load.js'
 import { fanout, type FanoutResult, type StreamKind } from './fanout.js'
 import { CONNECTIONS, load, type LoadResult } from './load.js'
 import { describeMachine } from './machine.js'
 import { ROOT, startChild, type ChildServer } from './processes.js'
 import { summarizeProfiles } from './profile.js'
-import { attachmentTables, benchmarksMarkdown, READS, requestTable, withClusterSection, type Ceiling, type Measured, type Report } from './report.js'
-import { downloadScenario, requestScenarios, uploadScenario, type Target } from './scenarios.js'
-import { seed, type Dataset, type Seeded } from './seed.js'
+import { attachmentTables, benchmarksMarkdown, keepClusterSection, READS, requestTable, withClusterSection, type Ceiling, type Measured, type Report } from './report.js'
+import { depthScenarios, downloadScenario, requestScenarios, uploadScenario, type Target } from './scenarios.js'
+import { seed, seedDepth, type Dataset, type Depth, type Seeded } from './seed.js'
 import { makeUsers, signInAll, type BenchUser, type Tokens } from './users.js'
 
 interface Plan {
@@ -27,6 +29,10 @@ interface Plan {
   costCalls: number
   small: Dataset
   big: Dataset
+  /** A deep thread and a big inbox, beside ordinary ones in the same database. */
+  depth: Depth
+  /** The fixed rates of the open-model runs: from, factor, seconds at each. */
+  ladder: RateLadder
   subscribers: number[]
   streamKinds: StreamKind[]
   fanoutMessages: number
@@ -50,6 +56,8 @@ const PLAN: Plan = quick
       costCalls: 20,
       small: { threads: 1_000, messagesPerThread: 10 },
       big: { threads: 5_000, messagesPerThread: 10 },
+      depth: { threadMessages: 10_000, inboxThreads: 5_000 },
+      ladder: { from: 250, factor: 2, seconds: 1, p99Ms: 20, upTo: 64_000 },
       subscribers: [1_000],
       streamKinds: ['sse'],
       fanoutMessages: 3,
@@ -63,6 +71,8 @@ const PLAN: Plan = quick
       costCalls: 60,
       small: { threads: 1_000, messagesPerThread: 10 },
       big: { threads: 100_000, messagesPerThread: 10 },
+      depth: { threadMessages: 100_000, inboxThreads: 50_000 },
+      ladder: { from: 250, factor: 1.4, seconds: 2, p99Ms: 20, upTo: 64_000 },
       subscribers: [1_000, 10_000],
       streamKinds: ['sse', 'ws'],
       fanoutMessages: 20,
@@ -113,6 +123,16 @@ async function seedDataset(name: string, dataset: Dataset, users: BenchUser[]): 
   return seeded
 }
 
+async function seedDepthDataset(users: BenchUser[]) {
+  const started = Date.now()
+  const seeded = await seedDepth(join(dir, 'depth.db'), PLAN.small, PLAN.depth, users.map((u) => u.address), () => {})
+  log(
+    `  seeded depth: a ${PLAN.depth.threadMessages.toLocaleString('en')}-message thread and an address in ` +
+      `${PLAN.depth.inboxThreads.toLocaleString('en')} threads in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  )
+  return seeded
+}
+
 function targetsOf(users: BenchUser[], seeded: Seeded, tokens: Tokens): Target[] {
   return users.flatMap((user) => (seeded.threadsOf.get(user.address) ?? []).map((thread) => ({ user, token: tokens.get(user)!, thread })))
 }
@@ -156,9 +176,12 @@ const report: Report = {
   connections: CONNECTIONS,
   small: PLAN.small,
   big: null,
+  depth: null,
   ceilings: [],
   requests: new Map(),
   scale: new Map(),
+  depthRuns: new Map(),
+  open: new Map(),
   fanout: [],
   fanoutSkipped: quick ? 'Quick run: the 10,000-subscriber and WebSocket fan-outs are skipped.' : null,
   costs: {},
@@ -174,6 +197,8 @@ try {
   const small = await seedDataset('small', PLAN.small, users)
   const big = wanted('scale') ? await seedDataset('big', PLAN.big, users) : null
   report.big = big ? PLAN.big : null
+  const depth = wanted('depth') ? await seedDepthDataset(users) : null
+  report.depth = depth ? PLAN.depth : null
 
   // First, while the bench process is fresh (its own garbage would otherwise weigh on the
   // figures), on a copy of the small database: the send probe writes to it.
@@ -202,12 +227,13 @@ try {
 
   // All servers run side by side (an idle one costs nothing), so the measurements can
   // alternate between them: a scenario and its ceiling are taken minutes apart at most.
-  const [ceiling, service, bigService] = await Promise.all([
+  const [ceiling, service, bigService, depthService] = await Promise.all([
     startChild({ entry: 'bench/ceiling-server.ts', env: {}, logFile: join(dir, 'ceiling.log') }),
     startService('small'),
     big ? startService('big') : null,
+    depth ? startService('depth') : null,
   ])
-  servers.push(ceiling, service, ...(bigService ? [bigService] : []))
+  servers.push(ceiling, service, ...(bigService ? [bigService] : []), ...(depthService ? [depthService] : []))
   const [tokens, bigTokens] = await Promise.all([signInAll(service.url, users), bigService ? signInAll(bigService.url, users) : null])
   const smallTargets = targetsOf(users, small, tokens)
   const scenarios = requestScenarios(smallTargets, users, tokens)
@@ -241,6 +267,35 @@ try {
   }
   for (const name of ['send', 'signin'] as const) {
     if (wanted(name)) report.requests.set(name, await paired(name, service, scenarios[name]))
+  }
+
+  if (depth && depthService) {
+    log('depth: a deep thread and a big inbox against ordinary ones, in one database')
+    const depthTokens = await signInAll(depthService.url, users.slice(0, 4))
+    const tokenOf = (address: string) => depthTokens.get(users.find((user) => user.address === address)!)!
+    const pairs = depthScenarios(depth, tokenOf)
+    await load({
+      url: depthService.url,
+      requests: Object.values(pairs).flatMap(({ deep, shallow }) => [...deep, ...shallow]),
+      seconds: PLAN.serviceWarmupSeconds,
+      warmupSeconds: 0,
+      cpuMicros: depthService.cpuMicros,
+    })
+    for (const [name, { deep, shallow }] of Object.entries(pairs)) {
+      report.depthRuns.set(name, { deep: await measure(`${name} (deep)`, depthService, deep, true), shallow: await measure(`${name} (ordinary)`, depthService, shallow, true) })
+    }
+  }
+
+  if (wanted('open')) {
+    log(`open model: fixed rates from ${PLAN.ladder.from}/s, ×${PLAN.ladder.factor} each ${PLAN.ladder.seconds} s, until p99 ≥ ${PLAN.ladder.p99Ms} ms`)
+    const openRun = async (name: string, server: ChildServer, requests: Requests) => {
+      const sustained = await sustainedRate(server.url, requests, PLAN.ladder)
+      const last = sustained.steps.at(-1)
+      log(`  ${name}: ${sustained.rate} req/s with p99 < ${PLAN.ladder.p99Ms} ms (then ${last?.rate}/s: p99 ${last?.p99.toFixed(2)} ms, ${last?.failures} failed)`)
+      report.open.set(name, sustained)
+    }
+    await openRun('ceiling', ceiling, [{ method: 'GET', path: '/' }])
+    for (const name of [...READS, 'send'] as const) await openRun(name, service, scenarios[name])
   }
 
   if (wanted('upload')) {
@@ -295,7 +350,10 @@ try {
     report.attachments.streaming = result
   }
 
-  if (wanted('cluster')) {
+  // The several-nodes setups put nginx in front; a machine without it keeps the last section measured.
+  const hasNginx = !spawnSync('nginx', ['-v']).error
+  if (wanted('cluster') && !hasNginx) log('cluster: skipped, nginx is not installed here (BENCHMARKS.md keeps its last several-nodes section)')
+  if (wanted('cluster') && hasNginx) {
     const ceiling = await startChild({ entry: 'bench/ceiling-server.ts', env: {}, logFile: join(dir, 'cluster-ceiling.log') })
     servers.push(ceiling)
     report.cluster = await measureCluster(dir, users, ceiling, { seconds: PLAN.seconds, warmupSeconds: PLAN.warmupSeconds }, log)
@@ -308,7 +366,9 @@ try {
 
 process.stdout.write(`\n${requestTable(report)}\n\n${attachmentTables(report)}\n`)
 if (only === undefined) {
-  writeFileSync(join(ROOT, 'BENCHMARKS.md'), benchmarksMarkdown(report))
+  const file = join(ROOT, 'BENCHMARKS.md')
+  const markdown = benchmarksMarkdown(report)
+  writeFileSync(file, report.cluster ? markdown : keepClusterSection(markdown, readFileSync(file, 'utf8')))
   log(`\nBENCHMARKS.md written (${((Date.now() - started) / 1000).toFixed(0)} s).`)
 } else if (only.length === 1 && report.cluster) {
   const file = join(ROOT, 'BENCHMARKS.md')

@@ -1,5 +1,6 @@
 import type { Request } from 'autocannon'
 import { roundRobin } from './load.js'
+import type { DepthSeeded, DepthTarget } from './seed.js'
 import type { BenchUser, Tokens } from './users.js'
 
 /** A signed-in caller and one of their threads. */
@@ -9,7 +10,9 @@ export interface Target {
   thread: string
 }
 
-const JSON_TYPE = { 'content-type': 'application/json' }
+// Frozen: autocannon writes the content-length of the body it sends into the headers object it
+// is given, and a shared one would carry a sign-in's length into every later request built on it.
+const JSON_TYPE = Object.freeze({ 'content-type': 'application/json' })
 
 function authorized(target: Target, extra: Record<string, string> = {}): Record<string, string> {
   return { authorization: `Bearer ${target.token}`, ...extra }
@@ -93,7 +96,7 @@ function signIn(users: readonly BenchUser[]): Request[] {
       setupRequest: (request, context) => {
         const user = nextUser()
         context.user = user
-        return { ...request, headers: JSON_TYPE, body: JSON.stringify({ address: user.address }) }
+        return { ...request, headers: { ...JSON_TYPE }, body: JSON.stringify({ address: user.address }) }
       },
       onResponse: (_status, body, context) => {
         context.message = (JSON.parse(body) as { message: string }).message
@@ -107,7 +110,7 @@ function signIn(users: readonly BenchUser[]): Request[] {
         const message = context.message as string
         return {
           ...request,
-          headers: JSON_TYPE,
+          headers: { ...JSON_TYPE },
           body: JSON.stringify({ address: user.address, message, signature: user.sign(message) }),
         }
       },
@@ -116,3 +119,30 @@ function signIn(users: readonly BenchUser[]): Request[] {
 }
 
 export type RequestScenario = keyof ReturnType<typeof requestScenarios>
+
+/** One GET, the same every time, by `token`'s caller. */
+function fixedGet(token: string, path: string): Request[] {
+  return [{ method: 'GET', path, headers: { authorization: `Bearer ${token}` } }]
+}
+
+/** The depth comparisons: name → the request on the deep side and the same on the ordinary side. */
+export function depthScenarios(seeded: DepthSeeded, tokenOf: (address: string) => string) {
+  const pair = (deep: DepthTarget, shallow: DepthTarget, path: (target: DepthTarget) => string) => ({
+    deep: fixedGet(tokenOf(deep.address), path(deep)),
+    shallow: fixedGet(tokenOf(shallow.address), path(shallow)),
+  })
+  const thread = (path: (target: DepthTarget) => string) => pair(seeded.deepThread, seeded.shallowThread, path)
+  const inbox = (path: (target: DepthTarget) => string) => pair(seeded.bigInbox, seeded.smallInbox, path)
+  // Pages of 10, so both sides answer as many messages (the ordinary thread holds 10): what
+  // differs is the depth, not the answer.
+  return {
+    'thread: first page': thread((t) => `/api/chat/${t.thread}/message/?page_size=10`),
+    'thread: last page': thread((t) => `/api/chat/${t.thread}/message/?page=last&page_size=10`),
+    'thread: cursor page in the middle': thread((t) => `/api/chat/${t.thread}/message/?after=${t.cursorId}&limit=10`),
+    'thread: detail': thread((t) => `/api/chat/${t.thread}/`),
+    'inbox: list page 1': inbox(() => '/api/chat/?page_size=20'),
+    'inbox: list last page': inbox(() => '/api/chat/?page=last&page_size=20'),
+    'inbox: new-messages': inbox(() => '/api/chat/new-messages/'),
+    'inbox: lookup': inbox((t) => `/api/chat/lookup/?participants=${t.address},${t.partner}`),
+  } satisfies Record<string, { deep: Request[]; shallow: Request[] }>
+}

@@ -215,8 +215,9 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   app.addHook('preClose', async () => {
     draining = true
   })
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (draining) reply.header('connection', 'close')
+    done(null, payload)
   })
   bus.onConnection((connected) => {
     if (connected) app.log.info('event bus connected again: streams catch up from the database')

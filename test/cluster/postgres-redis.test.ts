@@ -28,6 +28,19 @@ describe('several nodes on PostgreSQL and Redis', () => {
     expect((error as ApiError).status).toBe(401)
   })
 
+  it('a sign-out on one node refuses the token on the other at once, though the other has it cached', async () => {
+    for (let round = 0; round < 10; round++) {
+      const alice = await nodeA.signIn()
+      const onB = new VfxChatClient(nodeB.url, alice.token)
+      // Checked twice on B: the second answer comes from B's cache.
+      expect((await onB.listThreads()).count).toBe(0)
+      expect((await onB.listThreads()).count).toBe(0)
+      await alice.signOut()
+      const error = await onB.listThreads().catch((e: unknown) => e)
+      expect((error as ApiError).status).toBe(401)
+    }
+  })
+
   it('a message sent on one node is read on the other and its event reaches the other node', async () => {
     const buyer = await nodeA.signIn()
     const seller = await nodeB.signIn()

@@ -41,7 +41,12 @@ export type BusListener = (event: BusEvent) => void
  * reads the database finds what the event announces.
  */
 export interface EventBus {
-  publish(event: BusEvent): void
+  /**
+   * Delivers to this process's subscribers at once; resolves once the other nodes' links have
+   * it (Redis took it), which a sign-out awaits before answering. A publish that fails there
+   * resolves all the same: the bus carries liveness, and clients resume from the database.
+   */
+  publish(event: BusEvent): Promise<void>
   subscribe(listener: BusListener): () => void
   /** Whether events from other nodes reach this one now; an in-process bus always does. */
   readonly connected: boolean

@@ -4,7 +4,7 @@ import type { BusEvent, BusListener, EventBus } from './event-bus.js'
 export class InProcessBus implements EventBus {
   readonly #listeners = new Set<BusListener>()
 
-  publish(event: BusEvent): void {
+  async publish(event: BusEvent): Promise<void> {
     for (const listener of this.#listeners) listener(event)
   }
 

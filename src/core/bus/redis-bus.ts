@@ -52,10 +52,10 @@ export class RedisBus implements EventBus {
     return () => this.#connectionListeners.delete(listener)
   }
 
-  publish(event: BusEvent): void {
+  async publish(event: BusEvent): Promise<void> {
     this.#deliver(event)
     // A lost publish costs other nodes only liveness: clients resume by id from the database.
-    this.#publisher.publish(this.#channel, JSON.stringify({ node: this.#node, event })).catch(() => {})
+    await this.#publisher.publish(this.#channel, JSON.stringify({ node: this.#node, event })).catch(() => {})
   }
 
   subscribe(listener: BusListener): () => void {

@@ -1,8 +1,21 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely'
 
 /** Stand-ins for a prepared query's arguments while it is built; each is a distinct object. */
-const SLOTS = Array.from({ length: 8 }, (_, index) => Object.freeze({ preparedSlot: index }))
-const SLOT_INDEX = new Map<unknown, number>(SLOTS.map((slot, index) => [slot, index]))
+const SLOTS: object[] = []
+const SLOT_INDEX = new Map<unknown, number>()
+
+function slots(count: number): object[] {
+  while (SLOTS.length < count) {
+    const slot = Object.freeze({ preparedSlot: SLOTS.length })
+    SLOT_INDEX.set(slot, SLOTS.length)
+    SLOTS.push(slot)
+  }
+  return SLOTS.slice(0, count)
+}
+slots(8)
+
+/** A list argument is compiled for this many values at least, then for each next power of two. */
+const SMALLEST_LIST = 8
 
 /** Where each parameter of the compiled SQL comes from: an argument's index, or a fixed value. */
 type Binding = { argument: number } | { value: unknown }
@@ -37,8 +50,8 @@ export function prepared<DB, A extends unknown[], R>(
   }
 }
 
-function compile<DB, A extends unknown[], R>(db: Kysely<DB>, build: (db: Kysely<DB>, ...args: A) => Compilable<R>) {
-  const compiled = build(db, ...(SLOTS as unknown as A)).compile()
+function compile<DB, A extends unknown[], R>(db: Kysely<DB>, build: (db: Kysely<DB>, ...args: A) => Compilable<R>, standIns: unknown[] = slots(8)) {
+  const compiled = build(db, ...(standIns as A)).compile()
   const bindings = compiled.parameters.map((parameter): Binding => {
     const argument = SLOT_INDEX.get(parameter)
     return argument === undefined ? { value: parameter } : { argument }
@@ -59,5 +72,35 @@ export function preparedShapes<DB, S extends object, A extends unknown[], R>(
     let run = byShape.get(key)
     if (run === undefined) byShape.set(key, (run = prepared((db: Kysely<DB>, ...rest: A) => build(db, shape, ...rest))))
     return run(db, ...args)
+  }
+}
+
+/**
+ * `prepared` for a query over a list of values (`where id in (…)`): compiled once for each
+ * size bucket (8, 16, 32, …), the unused places filled with `filler`, a value that matches
+ * nothing. `build` gets stand-ins for the values and must use each only as a value.
+ *
+ * ```ts
+ * const ofMessages = preparedList((db: Kysely<AttachmentTables>, ids: readonly number[]) =>
+ *   db.selectFrom('attachments').selectAll().where('message_id', 'in', ids), 0)
+ * ```
+ */
+export function preparedList<DB, V, R>(
+  build: (db: Kysely<DB>, values: readonly V[]) => Compilable<R>,
+  filler: NoInfer<V>,
+): (db: Kysely<DB>, values: readonly V[]) => Promise<QueryResult<R>> {
+  const templates = new WeakMap<object, Map<number, { compiled: CompiledQuery<R>; bindings: Binding[] }>>()
+  return (db, values) => {
+    const adapter = db.getExecutor().adapter
+    let bySize = templates.get(adapter)
+    if (bySize === undefined) templates.set(adapter, (bySize = new Map()))
+    let size = SMALLEST_LIST
+    while (size < values.length) size *= 2
+    let template = bySize.get(size)
+    if (template === undefined) bySize.set(size, (template = compile(db, (db, ...list: V[]) => build(db, list), slots(size))))
+    const parameters = template.bindings.map((binding) =>
+      'argument' in binding ? (binding.argument < values.length ? values[binding.argument] : filler) : binding.value,
+    )
+    return db.executeQuery<R>({ ...template.compiled, parameters })
   }
 }

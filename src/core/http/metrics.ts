@@ -30,9 +30,10 @@ export function installMetrics(app: FastifyInstance, gauges: readonly GaugeSourc
     registers: [registry],
   })
   // Labelled by route pattern, never the raw URL, so the label count stays bounded.
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched'
     duration.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000)
+    done()
   })
   return registry
 }

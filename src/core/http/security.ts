@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyHttpOptions, FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyError, FastifyHttpOptions, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import helmet from 'helmet'
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
@@ -60,18 +60,22 @@ export async function registerSecurity(app: FastifyInstance, slots: StreamSlots)
     done()
   })
   // Answered before its body arrived (refused, too large): hang up rather than read the rest.
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (!request.raw.complete) reply.header('connection', 'close')
+    done(null, payload)
   })
   app.decorate('streamSlots', slots)
   // After the route's own sign-in; a WebSocket that signs in by frame adds its address then.
-  app.addHook('preHandler', async (request, reply) => {
-    if (!STREAM_ROUTES.has(request.routeOptions.url ?? '')) return
+  // Only on the stream routes: a hook on every route costs every request.
+  const takeSlot = async (request: FastifyRequest, reply: FastifyReply) => {
     const release = await slots.acquire((request.caller as string | undefined) ?? null, request.ip)
     const connection = request.ws ? request.raw.socket : reply.raw
     // Counting in Redis takes a moment: the client may have gone meanwhile.
     if (connection.destroyed) release()
     else connection.once('close', release)
+  }
+  app.addHook('onRoute', (route) => {
+    if (STREAM_ROUTES.has(route.url)) route.preHandler = [takeSlot, ...[route.preHandler ?? []].flat()]
   })
 }
 

@@ -34,7 +34,8 @@ export function acceptJsonBodies(app: FastifyInstance): void {
     if (body.length === 0) done(null, undefined)
     else json(request, body as string, done)
   })
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     if (request.body === undefined && request.routeOptions.schema?.body !== undefined) request.body = {}
+    done()
   })
 }

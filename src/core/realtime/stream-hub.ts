@@ -1,5 +1,4 @@
-import { isMessageEvent, isRevokedEvent, REVOKED_EVENT, type BusEvent, type EventBus } from '../bus/event-bus.js'
-import { secretHash } from '../secret-hash.js'
+import { isMessageEvent, isRevokedEvent, type BusEvent, type EventBus } from '../bus/event-bus.js'
 import { MessageOrder, type MessageLog } from './message-order.js'
 import { StreamEvent } from './stream-event.js'
 
@@ -31,7 +30,6 @@ export const CATCH_UP_INTERVAL_MS = 1000
  * ```
  */
 export class StreamHub {
-  readonly #bus: EventBus
   readonly #byAddress = new Map<string, Set<Subscriber>>()
   readonly #unsubscribe: () => void
   readonly #order: MessageOrder<BusEvent>
@@ -39,7 +37,6 @@ export class StreamHub {
   #closed = false
 
   constructor(bus: EventBus, messages: MessageLog<BusEvent>, options: { onError?: (error: unknown) => void } = {}) {
-    this.#bus = bus
     this.#order = new MessageOrder((event) => this.#fanOut(event), messages, { ...options, listened: () => this.#byAddress.size > 0 })
     const unsubscribe = bus.subscribe((event) => this.#route(event))
     const unwatch = bus.onConnection((connected) => {
@@ -81,11 +78,6 @@ export class StreamHub {
       subscribers.delete(subscriber)
       if (subscribers.size === 0 && this.#byAddress.get(subscriber.address) === subscribers) this.#byAddress.delete(subscriber.address)
     }
-  }
-
-  /** Ends the streams opened with `token`, on every node the bus reaches (sign-out). */
-  revoke(address: string, token: string): void {
-    this.#bus.publish({ type: REVOKED_EVENT, recipients: [address], data: { token_hash: secretHash(token) } })
   }
 
   /** Ends every stream and stops listening: the server is shutting down. */

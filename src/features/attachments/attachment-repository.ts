@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
+import { preparedList } from '../../core/database/prepared.js'
 import type { AttachmentTable, AttachmentTables } from './attachment-tables.js'
 
 export type AttachmentRecord = Omit<AttachmentTable, 'id'> & { id: number }
@@ -23,13 +24,7 @@ export class AttachmentRepository {
   /** The attachments of each message, in upload order. */
   async ofMessages(messageIds: readonly number[]): Promise<AttachmentRecord[]> {
     if (messageIds.length === 0) return []
-    return this.#db
-      .selectFrom('attachments')
-      .selectAll()
-      .where('message_id', 'in', messageIds)
-      .orderBy('message_id')
-      .orderBy('id')
-      .execute()
+    return (await ofMessages(this.#db, messageIds)).rows
   }
 
   /**
@@ -120,3 +115,10 @@ export class AttachmentRepository {
     await trx.withTables<AttachmentTables>().deleteFrom('attachments').where('message_id', 'in', messageIds).execute()
   }
 }
+
+// Every view of messages asks it, for a page of ids (0 is no message's id).
+const ofMessages = preparedList(
+  (db: Kysely<AttachmentTables>, messageIds: readonly number[]) =>
+    db.selectFrom('attachments').selectAll().where('message_id', 'in', messageIds).orderBy('message_id').orderBy('id'),
+  0,
+)

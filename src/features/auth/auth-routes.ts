@@ -20,8 +20,7 @@ export function authRoutes(auth: AuthService): FastifyPluginAsyncTypebox {
     })
 
     app.delete('/api/auth/token/', { schema: authSchemas.logout, onRequest: app.authenticate }, async (request, reply) => {
-      await auth.revoke(request.token)
-      app.streams.revoke(request.caller, request.token)
+      await auth.revoke(request.caller, request.token)
       return reply.code(204).send(null)
     })
   }

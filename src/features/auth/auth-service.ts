@@ -9,6 +9,7 @@ import { isValidAddress, type Network } from '../../core/vfx/address.js'
 import { verifySignature } from '../../core/vfx/signature.js'
 import type { AuthRepository } from './auth-repository.js'
 import type { Challenge, Session } from './auth-schemas.js'
+import { SessionCache } from './session-cache.js'
 
 export const CHALLENGE_TTL_SECONDS = 300
 
@@ -33,10 +34,12 @@ export type SuspensionCheck = (address: string) => Promise<boolean>
 export class AuthService {
   readonly #repository: AuthRepository
   readonly #options: AuthServiceOptions
+  readonly #sessions: SessionCache
 
   constructor(repository: AuthRepository, options: AuthServiceOptions) {
     this.#repository = repository
     this.#options = options
+    this.#sessions = new SessionCache(options.bus, () => options.clock.now())
   }
 
   async challenge(address: string): Promise<Challenge> {
@@ -78,13 +81,27 @@ export class AuthService {
 
   /** The address a bearer token belongs to; Unauthorized when it is unknown, expired or revoked. */
   async authenticate(token: string): Promise<SignedIn> {
-    const found = token.length <= 128 ? await this.#repository.findToken(secretHash(token), timestamp(this.#options.clock)) : undefined
-    if (!found) throw new Unauthorized('Invalid or expired token.')
+    if (token.length > 128) throw new Unauthorized('Invalid or expired token.')
+    const tokenHash = secretHash(token)
+    const now = timestamp(this.#options.clock)
+    let found = this.#sessions.find(tokenHash, now)
+    if (!found) {
+      const epoch = this.#sessions.epoch
+      found = await this.#repository.findToken(tokenHash, now)
+      if (!found) throw new Unauthorized('Invalid or expired token.')
+      this.#sessions.keep(tokenHash, found, epoch)
+    }
     return { address: found.address, expiresAt: found.expires_at }
   }
 
-  async revoke(token: string): Promise<void> {
-    await this.#repository.deleteToken(secretHash(token))
+  /**
+   * Signs a token out: it stops working on every node before this returns (their caches hear
+   * it through the bus), and the streams opened with it close.
+   */
+  async revoke(address: string, token: string): Promise<void> {
+    const tokenHash = secretHash(token)
+    await this.#repository.deleteToken(tokenHash)
+    await this.#options.bus.publish({ type: REVOKED_EVENT, recipients: [address], data: { token_hash: tokenHash } satisfies RevokedEventData })
   }
 
   /**
@@ -93,7 +110,7 @@ export class AuthService {
    */
   async revokeAll(address: string): Promise<void> {
     for (const tokenHash of await this.#repository.deleteTokensOf(address)) {
-      this.#options.bus.publish({ type: REVOKED_EVENT, recipients: [address], data: { token_hash: tokenHash } satisfies RevokedEventData })
+      await this.#options.bus.publish({ type: REVOKED_EVENT, recipients: [address], data: { token_hash: tokenHash } satisfies RevokedEventData })
     }
   }
 

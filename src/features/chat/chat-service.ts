@@ -99,14 +99,14 @@ export class ChatService {
 
   /** The caller's threads; `consent` picks a folder, and without it every thread but the declined ones. */
   async listThreads(caller: string, filter: ThreadListFilter & { consent?: Consent }, limit: number, offset: number) {
-    const [hiddenWith, folder] = await Promise.all([this.#blocks.blockedBy(caller), this.#folder(caller, filter.consent)])
-    const { count, threads } = await this.#threads.listThreads(caller, { ...filter, ...folder, hiddenWith }, limit, offset)
-    const ids = threads.map((thread) => thread.id)
-    const [participants, consent] = await Promise.all([this.#threads.participants(ids), this.#consent.of(ids)])
-    return {
-      count,
-      threads: threads.map((thread) => toThread(thread, participants.get(thread.id) ?? [], consent.stateOf(thread.id, caller))),
-    }
+    const [hiddenWith, folders] = await Promise.all([this.#blocks.blockedBy(caller), this.#consent.foldersOf(caller)])
+    const { count, threads } = await this.#threads.listThreads(caller, { ...filter, ...folderFilter(folders, filter.consent), hiddenWith }, limit, offset)
+    const participants = await this.#threads.participants(threads.map((thread) => thread.id))
+    // The caller's own consent to each thread is what its folders hold: no second read.
+    const request = new Set(folders.request)
+    const declined = new Set(folders.declined)
+    const stateOf = (id: number): Consent => (request.has(id) ? 'request' : declined.has(id) ? 'declined' : 'accepted')
+    return { count, threads: threads.map((thread) => toThread(thread, participants.get(thread.id) ?? [], stateOf(thread.id))) }
   }
 
   /** Accepts a message request (or a declined one) for the caller; the others may then see them read. */
@@ -184,7 +184,7 @@ export class ChatService {
   }
 
   async updateThread(caller: string, uuid: string, patch: ThreadPatch): Promise<ThreadDetail> {
-    const thread = await this.#visibleThread(caller, uuid)
+    let thread = await this.#visibleThread(caller, uuid)
     if (patch.is_read === false) throw new Invalid('is_read', 'Only true is accepted: read markers never move back.')
 
     if (patch.participants !== undefined || patch.shop_id !== undefined) {
@@ -200,6 +200,8 @@ export class ChatService {
       await this.#consent.opened(thread.id, caller, added, shopOwner)
       const everyone = [...new Set([...current.map((p) => p.address), ...participants])]
       this.#announceThread(thread, everyone, 'updated')
+      // Read markers go to the participants as they are now.
+      thread = await this.#visibleThread(caller, uuid)
     }
     if (patch.is_read === true) await this.#markRead(thread, caller, thread.last_message_id ?? 0)
     return this.threadDetail(caller, uuid)
@@ -545,16 +547,8 @@ export class ChatService {
     )
   }
 
-  /** The thread ids a folder of the caller's list keeps or leaves out (docs/api.md §14). */
-  async #folder(caller: string, consent: Consent | undefined): Promise<{ onlyIds?: number[]; exceptIds?: number[] }> {
-    const { request, declined } = await this.#consent.foldersOf(caller)
-    if (consent === 'request') return { onlyIds: request }
-    if (consent === 'declined') return { onlyIds: declined }
-    return { exceptIds: consent === 'accepted' ? [...declined, ...request] : declined }
-  }
-
   async #participantsOf(thread: ThreadRecord): Promise<Participant[]> {
-    return (await this.#threads.participants([thread.id])).get(thread.id) ?? []
+    return thread.participants ?? (await this.#threads.participants([thread.id])).get(thread.id) ?? []
   }
 
   #announceThread(thread: ThreadRecord, recipients: string[], action: 'created' | 'updated') {
@@ -569,4 +563,11 @@ export class ChatService {
     const wait = (await this.#options.sendLimiter?.take(caller, this.#options.clock.now())) ?? 0
     if (wait > 0) throw new RateLimited(Math.ceil(wait))
   }
+}
+
+/** The thread ids a folder of the caller's list keeps or leaves out (docs/api.md §14). */
+function folderFilter({ request, declined }: { request: number[]; declined: number[] }, consent: Consent | undefined): { onlyIds?: number[]; exceptIds?: number[] } {
+  if (consent === 'request') return { onlyIds: request }
+  if (consent === 'declined') return { onlyIds: declined }
+  return { exceptIds: consent === 'accepted' ? [...declined, ...request] : declined }
 }

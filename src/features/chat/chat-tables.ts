@@ -12,6 +12,7 @@ export type ChatTables = {
   thread_participants: ParticipantTable
   messages: MessageTable
   inbox: InboxTable
+  inbox_counts: InboxCountTable
   message_edits: MessageEditTable
 } & Pick<ShopTables, 'shops'>
 
@@ -72,6 +73,12 @@ export interface InboxTable {
   message_id: number
   thread_id: number
   created_at: string
+}
+
+/** Per address, kept by triggers on thread_participants (chat-migrations.ts): its threads not hidden. */
+export interface InboxCountTable {
+  address: string
+  threads: number
 }
 
 /** A query runner of the chat tables: the database, or one of its transactions. */

@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import { isUniqueViolation, type MessageOrdering } from '../../core/database/database.js'
+import { pageFromNearerEnd } from '../../core/database/page-from-end.js'
 import { prepared, preparedShapes } from '../../core/database/prepared.js'
 import type { ChatDb, ChatTables, MessageRemover } from './chat-tables.js'
 import type { Participant } from './thread-repository.js'
@@ -173,23 +174,25 @@ export class MessageRepository {
 
   /**
    * A slice of a thread's messages, oldest first: after an id, before an id (the `limit`
-   * just before it), the newest `limit`, or by offset.
+   * just before it), the newest `limit`, or by offset (read from the nearer end of the
+   * thread's `message_count`, so the last page of a deep thread walks nothing).
    */
   async messages(
-    thread: { id: number; uuid: string },
+    thread: { id: number; uuid: string; message_count: number },
     slice: { afterId?: number; beforeId?: number; newest?: boolean; offset?: number; limit: number },
   ): Promise<MessageRecord[]> {
     const after = slice.afterId !== undefined
     const before = slice.beforeId !== undefined
-    const newestFirst = slice.newest === true || (before && !after)
+    const window = slice.offset === undefined ? undefined : pageFromNearerEnd(thread.message_count, slice.limit, slice.offset)
+    const newestFirst = slice.newest === true || (before && !after) || window?.reversed === true
     const { rows } = await sliceOfMessages(
       this.#db,
       { after, before, newestFirst },
       thread.id,
       slice.afterId ?? 0,
       slice.beforeId ?? 0,
-      slice.limit,
-      slice.offset ?? 0,
+      window?.limit ?? slice.limit,
+      window?.offset ?? 0,
     )
     if (newestFirst) rows.reverse()
     return rows.map((row) => ({ ...row, thread_uuid: thread.uuid }))
@@ -209,8 +212,10 @@ export class MessageRepository {
     const shape = { afterId: filter.afterId !== undefined, since: filter.since !== undefined }
     // As for a stream's replay: a client polling "after the last id" must not skip one in flight.
     const settled = await this.#orderMessages.settledBelow()
+    const unread = !shape.afterId && !shape.since
     const [counted, { rows }] = await Promise.all([
-      countNewMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? '', settled),
+      // Past the read markers, the count is what each thread keeps as unread (less any not yet settled).
+      unread ? countUnread(this.#db, address, settled) : countNewMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? '', settled),
       newMessages(this.#db, shape, address, filter.afterId ?? 0, filter.since ?? '', settled, limit),
     ])
     return { count: Number(counted.rows[0]?.count ?? 0), messages: rows }
@@ -329,6 +334,7 @@ interface NewMessagesShape {
 
 /** Others' messages to `address`: after an id, after a time, or (with neither) past its read markers. */
 function inboxOf(db: ChatDb, shape: NewMessagesShape, address: string, afterId: number, since: string, settled: number) {
+  if (!shape.afterId && !shape.since) return unreadOf(db, address).where('i.message_id', '<=', settled)
   let query = db
     .selectFrom('inbox as i')
     .innerJoin('messages as m', 'm.id', 'i.message_id')
@@ -337,13 +343,45 @@ function inboxOf(db: ChatDb, shape: NewMessagesShape, address: string, afterId: 
     .where('i.message_id', '<=', settled)
   if (shape.afterId) query = query.where('i.message_id', '>', afterId)
   if (shape.since) query = query.where('i.created_at', '>', since)
-  if (!shape.afterId && !shape.since) {
-    query = query
-      .innerJoin('thread_participants as tp', (join) => join.onRef('tp.thread_id', '=', 'i.thread_id').onRef('tp.address', '=', 'i.address'))
-      .whereRef('i.message_id', '>', 'tp.last_read_id')
-  }
   return query
 }
+
+/**
+ * The inbox rows past each read marker, from the threads with something unread
+ * (thread_participants_unread), each by its own range of inbox_unread: an address in 50,000
+ * threads, nearly all read, reads a few rows. The literal 0 lets the partial index serve (a
+ * bound parameter would not), and the CROSS JOIN keeps SQLite from walking the whole inbox in
+ * id order to spare a sort of the few (PostgreSQL plans a cross join with conditions freely).
+ */
+function unreadOf(db: ChatDb, address: string) {
+  return db
+    .selectFrom('thread_participants as tp')
+    .crossJoin('inbox as i')
+    .whereRef('i.thread_id', '=', 'tp.thread_id')
+    .whereRef('i.address', '=', 'tp.address')
+    .whereRef('i.message_id', '>', 'tp.last_read_id')
+    .innerJoin('messages as m', 'm.id', 'i.message_id')
+    .innerJoin('threads as t', 't.id', 'i.thread_id')
+    .where('tp.address', '=', address)
+    .where(sql<boolean>`tp.unread_count > 0`)
+}
+
+/** The threads' unread counts summed, less the unread messages past `settled` (still in flight elsewhere). */
+const countUnread = prepared((db: Kysely<ChatTables>, address: string, settled: number) =>
+  db
+    .selectFrom('thread_participants as tp')
+    .where('tp.address', '=', address)
+    .where(sql<boolean>`tp.unread_count > 0`)
+    .select((eb) =>
+      eb(
+        eb.fn.coalesce(eb.fn.sum<number>('tp.unread_count'), eb.lit(0)),
+        '-',
+        unreadOf(db, address)
+          .where('i.message_id', '>', settled)
+          .select((count) => count.fn.countAll<number>().as('unsettled')),
+      ).as('count'),
+    ),
+)
 
 const countNewMessages = preparedShapes((db: Kysely<ChatTables>, shape: NewMessagesShape, address: string, afterId: number, since: string, settled: number) =>
   inboxOf(db, shape, address, afterId, since, settled).select((eb) => eb.fn.countAll().as('count')),

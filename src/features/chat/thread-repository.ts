@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { isUniqueViolation } from '../../core/database/database.js'
-import { prepared, preparedShapes } from '../../core/database/prepared.js'
+import { pageFromNearerEnd } from '../../core/database/page-from-end.js'
+import { prepared, preparedList, preparedShapes } from '../../core/database/prepared.js'
 import { Conflict } from '../../core/errors.js'
 import type { ChatDb, ChatTables } from './chat-tables.js'
 
@@ -17,6 +18,8 @@ export interface ThreadRecord {
   /** Messages in the thread, tombstones included. */
   message_count: number
   unread_count: number
+  /** Everyone in the thread in creation order, when read with it (findVisibleThread). */
+  participants?: Participant[]
 }
 
 export interface Participant {
@@ -101,10 +104,16 @@ export class ThreadRepository {
     }
   }
 
-  /** The thread if `address` takes part in it and has not deleted it; else undefined. */
+  /**
+   * The thread if `address` takes part in it and has not deleted it, with its participants
+   * (one row each, in one statement: every request in a thread needs them); else undefined.
+   */
   async findVisibleThread(uuid: string, address: string): Promise<ThreadRecord | undefined> {
-    const row = (await findVisibleThread(this.#db, uuid, address)).rows[0]
-    return row && toThreadRecord(row)
+    const { rows } = await findVisibleThread(this.#db, uuid, address)
+    if (rows.length === 0) return undefined
+    const participants = rows.map((row) => ({ address: row.participant, last_read_id: row.participant_read_id }))
+    const { participant: _participant, participant_read_id: _readId, ...thread } = rows[0]!
+    return { ...toThreadRecord(thread), participants }
   }
 
   /** The caller's threads, most recently updated first. */
@@ -142,22 +151,20 @@ export class ThreadRepository {
       ])
       return { count: Number(counted.count), threads: rows.map(toThreadRecord) }
     }
-    const [counted, { rows }] = await Promise.all([
-      countThreads(this.#db, shape, address, filter.shopId, filter.shopUrl),
-      listThreads(this.#db, shape, address, filter.shopId, filter.shopUrl, limit, offset),
-    ])
-    return { count: Number(counted.rows[0]?.count ?? 0), threads: rows.map(toThreadRecord) }
+    // The whole inbox is counted on write (inbox_counts); a shop's part of it only here.
+    const counted = shape.shopId || shape.shopUrl ? countThreads(this.#db, shape, address, filter.shopId, filter.shopUrl) : inboxCount(this.#db, address)
+    const count = Number((await counted).rows[0]?.count ?? 0)
+    const window = pageFromNearerEnd(count, limit, offset)
+    const { rows } = await listThreads(this.#db, { ...shape, reversed: window.reversed }, address, filter.shopId, filter.shopUrl, window.limit, window.offset)
+    if (window.reversed) rows.reverse()
+    return { count, threads: rows.map(toThreadRecord) }
   }
 
   /** Participants of each thread, in creation order, with their read markers. */
   async participants(threadIds: readonly number[]): Promise<Map<number, Participant[]>> {
     const byThread = new Map<number, Participant[]>(threadIds.map((id) => [id, []]))
     if (threadIds.length === 0) return byThread
-    // One thread is the common case (every thread view, every send): that query is prepared.
-    const rows =
-      threadIds.length === 1
-        ? (await participantsOfThread(this.#db, threadIds[0]!)).rows
-        : await participantsQuery(this.#db).where('thread_id', 'in', threadIds).execute()
+    const { rows } = threadIds.length === 1 ? await participantsOfThread(this.#db, threadIds[0]!) : await participantsOfThreads(this.#db, threadIds)
     for (const row of rows) byThread.get(row.thread_id)?.push({ address: row.address, last_read_id: row.last_read_id })
     return byThread
   }
@@ -338,7 +345,13 @@ function threadQuery(db: ChatDb, address: string) {
     ])
 }
 
-const findVisibleThread = prepared((db: Kysely<ChatTables>, uuid: string, address: string) => threadQuery(db, address).where('t.uuid', '=', uuid))
+const findVisibleThread = prepared((db: Kysely<ChatTables>, uuid: string, address: string) =>
+  threadQuery(db, address)
+    .where('t.uuid', '=', uuid)
+    .innerJoin('thread_participants as p', 'p.thread_id', 't.id')
+    .select(['p.address as participant', 'p.last_read_id as participant_read_id'])
+    .orderBy('p.position'),
+)
 
 interface ThreadFilterShape {
   shopId: boolean
@@ -358,9 +371,24 @@ const countThreads = preparedShapes((db: Kysely<ChatTables>, shape: ThreadFilter
     .select((eb) => eb.fn.countAll().as('count')),
 )
 
+const inboxCount = prepared((db: Kysely<ChatTables>, address: string) =>
+  db.selectFrom('inbox_counts').select('threads as count').where('address', '=', address),
+)
+
+/** Newest first; `reversed`, oldest first (a page nearer the end, turned back by the caller). */
 const listThreads = preparedShapes(
-  (db: Kysely<ChatTables>, shape: ThreadFilterShape, address: string, shopId: number | undefined, shopUrl: string | undefined, limit: number, offset: number) =>
-    filteredThreads(db, shape, address, shopId, shopUrl).orderBy('tp.updated_at', 'desc').orderBy('tp.thread_id', 'desc').limit(limit).offset(offset),
+  (
+    db: Kysely<ChatTables>,
+    shape: ThreadFilterShape & { reversed: boolean },
+    address: string,
+    shopId: number | undefined,
+    shopUrl: string | undefined,
+    limit: number,
+    offset: number,
+  ) => {
+    const order = shape.reversed ? 'asc' : 'desc'
+    return filteredThreads(db, shape, address, shopId, shopUrl).orderBy('tp.updated_at', order).orderBy('tp.thread_id', order).limit(limit).offset(offset)
+  },
 )
 
 const nthOpenedSince = prepared((db: Kysely<ChatTables>, address: string, since: string, skip: number) =>
@@ -379,6 +407,12 @@ function participantsQuery(db: ChatDb) {
 }
 
 const participantsOfThread = prepared((db: Kysely<ChatTables>, threadId: number) => participantsQuery(db).where('thread_id', '=', threadId))
+
+// A page of the inbox (0 is no thread's id).
+const participantsOfThreads = preparedList(
+  (db: Kysely<ChatTables>, threadIds: readonly number[]) => participantsQuery(db).where('thread_id', 'in', threadIds),
+  0,
+)
 
 async function countUnread(db: ChatDb, threadId: number, address: string, afterId: number): Promise<number> {
   const { count } = await db

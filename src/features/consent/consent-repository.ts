@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { prepared } from '../../core/database/prepared.js'
+import { prepared, preparedList } from '../../core/database/prepared.js'
 import type { ConsentTables, PendingConsent } from './consent-tables.js'
 
 /** A participant whose consent a thread waits for, or who declined it. */
@@ -52,9 +52,8 @@ export class ConsentRepository {
   /** Every participant of these threads who has not accepted them. */
   async pendingIn(threadIds: readonly number[]): Promise<PendingRecord[]> {
     if (threadIds.length === 0) return []
-    // One thread is the common case (every send, every thread view): that query is prepared.
-    if (threadIds.length === 1) return (await pendingInThread(this.#db, threadIds[0]!)).rows
-    return this.#db.selectFrom('consent_requests').select(['thread_id', 'address', 'opener', 'state']).where('thread_id', 'in', threadIds).execute()
+    const { rows } = threadIds.length === 1 ? await pendingInThread(this.#db, threadIds[0]!) : await pendingInThreads(this.#db, threadIds)
+    return rows
   }
 
   /** The threads `address` has not accepted, each with its state. */
@@ -93,6 +92,13 @@ export class ConsentRepository {
 
 const pendingInThread = prepared((db: Kysely<ConsentTables>, threadId: number) =>
   db.selectFrom('consent_requests').select(['thread_id', 'address', 'opener', 'state']).where('thread_id', '=', threadId),
+)
+
+// Every page of the inbox and of new messages asks it (0 is no thread's id).
+const pendingInThreads = preparedList(
+  (db: Kysely<ConsentTables>, threadIds: readonly number[]) =>
+    db.selectFrom('consent_requests').select(['thread_id', 'address', 'opener', 'state']).where('thread_id', 'in', threadIds),
+  0,
 )
 
 const pendingThreadsOf = prepared((db: Kysely<ConsentTables>, address: string) =>

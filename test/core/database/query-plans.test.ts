@@ -50,11 +50,11 @@ async function scansOf(run: (repositories: Repositories) => Promise<unknown>): P
 }
 
 describe('the hot queries use indexes (no full scan of threads, participants, messages, inbox)', () => {
-  let thread: { id: number; uuid: string }
+  let thread: { id: number; uuid: string; message_count: number }
   let alice: string
   let bob: string
   beforeAll(() => {
-    thread = sqlite.prepare('select id, uuid from threads').get() as { id: number; uuid: string }
+    thread = sqlite.prepare('select id, uuid, message_count from threads').get() as typeof thread
     const rows = sqlite.prepare('select address from thread_participants order by position').all() as { address: string }[]
     ;[bob, alice] = rows.map((row) => row.address) as [string, string]
   })
@@ -77,6 +77,8 @@ describe('the hot queries use indexes (no full scan of threads, participants, me
     ['messages after a cursor', ({ messages }: Repositories) => messages.messages(thread, { afterId: 2, limit: 50 })],
     ['messages before a cursor', ({ messages }: Repositories) => messages.messages(thread, { beforeId: 5, limit: 50 })],
     ['a page of messages', ({ messages }: Repositories) => messages.messages(thread, { offset: 20, limit: 20 })],
+    ['the last page of messages', ({ messages }: Repositories) => messages.messages(thread, { offset: 4, limit: 2 })],
+    ["the last page of the caller's threads", ({ threads }: Repositories) => threads.listThreads(alice, {}, 1, 1)],
     ['cursor links', ({ messages }: Repositories) => messages.hasMessagesBeyond(thread.id, 3, 'before')],
     ['a message of the thread', ({ messages }: Repositories) => messages.hasMessage(thread.id, 3)],
     ['a read marker moving', ({ threads }: Repositories) => threads.markRead(thread.id, bob, 4)],

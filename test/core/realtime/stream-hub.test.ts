@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { InProcessBus } from '../../../src/core/bus/in-process-bus.js'
+import { REVOKED_EVENT } from '../../../src/core/bus/event-bus.js'
+import { secretHash } from '../../../src/core/secret-hash.js'
 import { systemClock } from '../../../src/core/clock.js'
 import { StreamConnection, type StreamSession } from '../../../src/features/streams/stream-connection.js'
 import type { StreamEvent } from '../../../src/core/realtime/stream-event.js'
@@ -53,7 +55,7 @@ describe('StreamHub', () => {
     const hub = new StreamHub(bus, new MemoryMessageLog())
     const revoked = new RecordingConnection(hub, { address: 'alice', token: 'old', expiresAt: inAnHour() })
     const kept = new RecordingConnection(hub, { address: 'alice', token: 'new', expiresAt: inAnHour() })
-    hub.revoke('alice', 'old')
+    void bus.publish({ type: REVOKED_EVENT, recipients: ['alice'], data: { token_hash: secretHash('old') } })
     expect([revoked.endedBy, kept.endedBy]).toEqual(['revoked', undefined])
     bus.publish(typing(['alice']))
     expect([revoked.sent.length, kept.sent.length]).toEqual([0, 1])
