@@ -96,6 +96,9 @@ async function measureSetup(
     LOG_LEVEL: 'warn',
     RATE_LIMIT_SEND: '0',
     RATE_LIMIT_SIGNIN: '0',
+    // The same reader opens LATENCY_STREAMS on one node, then as many on the other while the
+    // first ones' slots may still be on their way out: the per-address cap is not measured here.
+    MAX_STREAMS_PER_ADDRESS: String(LATENCY_STREAMS * 4),
   }
   const nodes: ChildServer[] = []
   let nginx: Nginx | null = null
