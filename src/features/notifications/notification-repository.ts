@@ -40,6 +40,19 @@ export class NotificationRepository {
     return new Set(rows.map((row) => row.address))
   }
 
+  /** Of `threadIds`, those `address` muted past `now`. */
+  async mutedThreads(address: string, threadIds: readonly number[], now: string): Promise<Set<number>> {
+    if (threadIds.length === 0) return new Set()
+    const rows = await this.#db
+      .selectFrom('thread_mutes')
+      .select('thread_id')
+      .where('address', '=', address)
+      .where('thread_id', 'in', threadIds)
+      .where((eb) => eb.or([eb('muted_until', 'is', null), eb('muted_until', '>', now)]))
+      .execute()
+    return new Set(rows.map((row) => row.thread_id))
+  }
+
   async mutes(address: string, limit: number, offset: number): Promise<{ count: number; mutes: MuteRecord[] }> {
     const [{ count }, mutes] = await Promise.all([
       this.#db

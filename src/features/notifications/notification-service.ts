@@ -132,11 +132,8 @@ export class NotificationService {
   /** Of `threadIds`, those `address` has neither muted nor declined: what a digest may name. */
   async unmutedThreads(address: string, threadIds: readonly number[]): Promise<Set<number>> {
     const now = new Date(this.#clock.now()).toISOString()
-    const [muted, consent] = await Promise.all([
-      Promise.all(threadIds.map((id) => this.#parts.repository.mutedBy(id, [address], now))),
-      this.#parts.consent.of(threadIds),
-    ])
-    return new Set(threadIds.filter((id, i) => !muted[i]!.has(address) && consent.stateOf(id, address) !== 'declined'))
+    const [muted, consent] = await Promise.all([this.#parts.repository.mutedThreads(address, threadIds, now), this.#parts.consent.of(threadIds)])
+    return new Set(threadIds.filter((id) => !muted.has(id) && consent.stateOf(id, address) !== 'declined'))
   }
 
   /**
