@@ -56,8 +56,7 @@ export const FAN_OUT = { batch: 50, leaseMs: 30_000, pollMs: 1_000 }
 export class NotificationService {
   readonly #parts: NotificationParts
   readonly #clock: Clock
-  readonly #consumers: EventConsumer[] = []
-  readonly #afterCommits: (() => void)[] = []
+  readonly #channels: Array<{ consume: EventConsumer; afterCommit?: () => void }> = []
   readonly #erasers: ((address: string) => Promise<void>)[] = []
   #fanOut: JobWorker<RecordedChatEvent> | undefined
 
@@ -141,8 +140,7 @@ export class NotificationService {
    * writes are in, so its worker finds its new jobs at once, not at its next poll.
    */
   consume(consumer: EventConsumer, afterCommit?: () => void): void {
-    this.#consumers.push(consumer)
-    if (afterCommit) this.#afterCommits.push(afterCommit)
+    this.#channels.push({ consume: consumer, afterCommit })
   }
 
   /** Starts fanning recorded events out on this node; every node may run it, each event goes once. */
@@ -162,25 +160,47 @@ export class NotificationService {
     await this.#fanOut?.stop()
   }
 
-  /** Each event on its own: one that fails stays leased, and is fanned out again when its lease runs out. */
+  /**
+   * A batch of events in one transaction, each one's planned writes with its removal. A batch
+   * that fails is tried again event by event, so one bad event holds up no other: it stays
+   * leased, and is fanned out again when its lease runs out.
+   */
   async #fanOutAll(jobs: Job<RecordedChatEvent>[], onError: (error: unknown) => void): Promise<void> {
+    const planned: PlannedEvent[] = []
     for (const job of jobs) {
       try {
-        const writes = await Promise.all(this.#consumers.map((consume) => consume(job.payload)))
-        await this.#parts.db.transaction().execute(async (trx) => {
-          for (const write of writes) await write?.(trx)
-          // Another node took the event over after this lease ran out: its fan-out stands, not this one.
-          if (!(await this.#parts.jobs.finish(job, trx))) throw new LeaseLost()
-        })
-        for (const afterCommit of this.#afterCommits) afterCommit()
+        planned.push({ job, writes: await Promise.all(this.#channels.map((channel) => channel.consume(job.payload))) })
       } catch (error) {
-        if (!(error instanceof LeaseLost)) onError(error)
+        onError(error)
       }
     }
+    try {
+      await this.#commit(planned)
+    } catch (error) {
+      if (planned.length === 1) return onError(error)
+      for (const one of planned) await this.#commit([one]).catch(onError)
+    }
+  }
+
+  async #commit(planned: PlannedEvent[]): Promise<void> {
+    if (planned.length === 0) return
+    await this.#parts.db.transaction().execute(async (trx) => {
+      // An event another node took over after this lease ran out is that node's to fan out.
+      const held = await this.#parts.jobs.finishAll(planned.map(({ job }) => job), trx)
+      for (const { job, writes } of planned) {
+        if (!held.has(job.id)) continue
+        for (const write of writes) await write?.(trx)
+      }
+    })
+    // A channel's worker looks for new jobs at once only when this batch gave it some.
+    this.#channels.forEach((channel, index) => {
+      if (planned.some(({ writes }) => writes[index])) channel.afterCommit?.()
+    })
   }
 }
 
-class LeaseLost extends Error {}
+type PlannedEvent = { job: Job<RecordedChatEvent>; writes: Array<((trx: Transaction<object>) => Promise<void>) | undefined> }
+
 
 function quietHoursOf(settings: SettingsRecord): QuietHours | null {
   return settings.quiet_start && settings.quiet_end ? { start: settings.quiet_start, end: settings.quiet_end, time_zone: settings.time_zone } : null

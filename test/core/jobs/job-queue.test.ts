@@ -62,6 +62,17 @@ forEachEngine((engine) => {
       expect(await jobs.size('lease')).toBe(0)
     })
 
+    it('finishes a batch in one statement, leaving the job whose lease another claim took over', async () => {
+      await jobs.enqueue(opened.db, 'batch', [{ n: 1 }, { n: 2 }])
+      const batch = await jobs.claim<{ n: number }>('batch', 10, LEASE_MS)
+      clock.advance(LEASE_MS)
+      const [takenOver] = await jobs.claim<{ n: number }>('batch', 1, LEASE_MS)
+      expect(takenOver!.id).toBe(batch[0]!.id)
+      expect(await jobs.finishAll(batch)).toEqual(new Set([batch[1]!.id]))
+      expect(await jobs.finishAll([takenOver!])).toEqual(new Set([takenOver!.id]))
+      expect(await jobs.size('batch')).toBe(0)
+    })
+
     it('holds a job until it is due, and a retried one until its new time', async () => {
       await jobs.enqueue(opened.db, 'later', [{ n: 1 }], clock.now() + 60_000)
       expect(await jobs.claim('later', 10, LEASE_MS)).toEqual([])
