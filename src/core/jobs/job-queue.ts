@@ -145,6 +145,11 @@ export interface JobWorkerOptions {
   leaseMs: number
   /** How often an idle worker looks for due jobs when nobody wakes it. */
   pollMs: number
+  /**
+   * How long a woken worker lets more work gather before it claims (0: at once): under load,
+   * one claim and one batch for many commits instead of one each.
+   */
+  gatherMs?: number
   onError(error: unknown): void
 }
 
@@ -158,6 +163,8 @@ export class JobWorker<P> {
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   #again = false
+  /** A wake is waiting out gatherMs: later wakes join it. */
+  #gathering = false
 
   constructor(jobs: JobQueue, queue: string, handle: (jobs: Job<P>[]) => Promise<void>, options: JobWorkerOptions) {
     this.#jobs = jobs
@@ -178,7 +185,18 @@ export class JobWorker<P> {
       this.#again = true
       return
     }
+    if (this.#gathering) return
     clearTimeout(this.#timer)
+    const gatherMs = this.#options.gatherMs ?? 0
+    if (gatherMs === 0) return this.#run()
+    this.#gathering = true
+    this.#timer = setTimeout(() => {
+      this.#gathering = false
+      this.#run()
+    }, gatherMs)
+  }
+
+  #run(): void {
     this.#running = this.#drain().finally(() => {
       this.#running = undefined
       if (this.#stopped) return

@@ -45,8 +45,11 @@ const DEFAULTS: SettingsRecord = {
   digest_after_minutes: 15,
 }
 
-/** A fan-out that fails is tried again once its lease runs out. */
-export const FAN_OUT = { batch: 50, leaseMs: 30_000, pollMs: 1_000 }
+/**
+ * A fan-out that fails is tried again once its lease runs out; a woken one waits 5 ms for more
+ * events, so a busy node retires them in batches (one claim and one transaction for many sends).
+ */
+export const FAN_OUT = { batch: 50, leaseMs: 30_000, pollMs: 1_000, gatherMs: 5 }
 
 /**
  * People's notification preferences and mutes (docs/api.md §15), and the outbox every channel
