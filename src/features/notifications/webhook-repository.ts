@@ -117,16 +117,16 @@ export class WebhookRepository {
     return numUpdatedRows > 0n
   }
 
-  /** Counts one more failed attempt against the endpoint; the streak's length after it. */
+  /** Counts one more failed attempt against the endpoint; the streak's length after it (0: the endpoint is gone). */
   async addFailure(db: Kysely<object>, endpointId: number): Promise<number> {
-    const { consecutive_failures } = await db
+    const counted = await db
       .withTables<WebhookTables>()
       .updateTable('webhook_endpoints')
       .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
       .where('id', '=', endpointId)
       .returning('consecutive_failures')
-      .executeTakeFirstOrThrow()
-    return consecutive_failures
+      .executeTakeFirst()
+    return counted?.consecutive_failures ?? 0
   }
 
   /** Disables the endpoint unless it already is, keeping the first reason. */

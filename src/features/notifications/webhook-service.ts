@@ -278,8 +278,9 @@ export class WebhookService {
     const at = new Date(now).toISOString()
     if (outcome.error === null) {
       await db.transaction().execute(async (trx) => {
-        await repository.updateDelivery(trx, delivery.id, { status: 'delivered', attempts, last_status_code: outcome.statusCode, last_error: null, next_attempt_at: null, delivered_at: at })
+        // The endpoint's row before its delivery's, in the order a deletion of the endpoint takes them (no deadlock).
         await repository.resetFailures(trx, delivery.endpoint_id)
+        await repository.updateDelivery(trx, delivery.id, { status: 'delivered', attempts, last_status_code: outcome.statusCode, last_error: null, next_attempt_at: null, delivered_at: at })
         await jobs.finish(job, trx)
       })
       return
@@ -287,6 +288,8 @@ export class WebhookService {
     const retryAt = now + nextAttemptDelay(attempts, this.#options.retryBaseMs, RETRY_CAP_MS)
     const givingUp = retryAt > Date.parse(delivery.retry_until)
     await db.transaction().execute(async (trx) => {
+      // The endpoint's row before its delivery's, as above.
+      const failures = await repository.addFailure(trx, delivery.endpoint_id)
       await repository.updateDelivery(trx, delivery.id, {
         status: givingUp ? 'failed' : 'pending',
         attempts,
@@ -294,7 +297,6 @@ export class WebhookService {
         last_error: outcome.error,
         next_attempt_at: givingUp ? null : new Date(retryAt).toISOString(),
       })
-      const failures = await repository.addFailure(trx, delivery.endpoint_id)
       if (givingUp) {
         await repository.disable(trx, delivery.endpoint_id, `A delivery failed for its whole retry window (WEBHOOK_RETRY_FOR); the last attempt: ${outcome.error}`, at)
         await jobs.finish(job, trx)
