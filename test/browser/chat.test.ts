@@ -209,7 +209,8 @@ describe('the web client, a buyer and a shop owner in two browsers', { timeout: 
     // By keyboard: the header's Block asks first, with Cancel focused.
     await page.locator('.conversation-header').getByRole('button', { name: 'Block' }).press('Enter')
     await page.getByRole('group', { name: /^Block / }).getByRole('button', { name: 'Cancel' }).waitFor()
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel')
+    // Focus moves once the confirmation has rendered: wait for it rather than race it.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel')
     await page.keyboard.press('Tab')
     await page.keyboard.press('Enter')
     await threadItem(page, 'Nebula Prints').waitFor({ state: 'detached' })
