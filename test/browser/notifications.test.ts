@@ -87,8 +87,11 @@ describe('notifications in the web client', { timeout: 60_000 }, () => {
       }),
     )
     await cdp.send('ServiceWorker.enable')
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId: await registered, data: JSON.stringify(push.payload) })
-    await expect.poll(() => shownNotifications(page)).toEqual([
+    const registrationId = await registered
+    // A push reaches only an active worker: wait for it, as a push service's message would.
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined))
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: server.url, registrationId, data: JSON.stringify(push.payload) })
+    await expect.poll(() => shownNotifications(page), { timeout: 10_000 }).toEqual([
       { title: `New message from ${aliceSigner.address.slice(0, 6)}…${aliceSigner.address.slice(-4)}`, body: 'Open VFX Chat to read it.', thread: uuid },
     ])
     await clearNotifications(page)
