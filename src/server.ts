@@ -340,8 +340,7 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     { repository: new WebhookRepository(db), jobs, db, notifications, shops },
     { ...config.webhooks, clock },
   )
-  notifications.consume((event) => webhooks.plan(event), () => webhooks.wake())
-  notifications.eraseAlso((owner) => webhooks.erase(owner))
+  notifications.addChannel(webhooks)
   const push = await PushService.open(
     { repository: new PushRepository(db), jobs, notifications, streams: limits.streams },
     {
@@ -351,8 +350,7 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
       allowPrivate: config.pushAllowPrivate,
     },
   )
-  notifications.consume((event) => push.plan(event), () => push.wake())
-  notifications.eraseAlso((address) => push.erase(address))
+  notifications.addChannel(push)
   const attachmentRepository = new AttachmentRepository(db)
   const attachments = new AttachmentService(
     {
@@ -408,8 +406,7 @@ export async function buildFeatures(config: Config, { db, engine, orderMessages,
     },
     { publicUrl: config.publicUrl, clock },
   )
-  notifications.consume(emails.planDigests)
-  notifications.eraseAlso((address) => emails.erase(address))
+  notifications.addChannel(emails)
   const account = new AccountService(
     { chat: chatRecords,
       shops,

@@ -14,8 +14,11 @@ function slots(count: number): object[] {
 }
 slots(8)
 
-/** A list argument is compiled for this many values at least, then for each next power of two. */
-const SMALLEST_LIST = 8
+/**
+ * A list argument is compiled for each power of two from 1: SQLite runs `in (?)` as `= ?`,
+ * while any longer list builds a temporary index first, which costs more than the lookup.
+ */
+const SMALLEST_LIST = 1
 
 /** Where each parameter of the compiled SQL comes from: an argument's index, or a fixed value. */
 type Binding = { argument: number } | { value: unknown }
@@ -77,7 +80,7 @@ export function preparedShapes<DB, S extends object, A extends unknown[], R>(
 
 /**
  * `prepared` for a query over a list of values (`where id in (…)`): compiled once for each
- * size bucket (8, 16, 32, …), the unused places filled with `filler`, a value that matches
+ * size bucket (1, 2, 4, 8, …), the unused places filled with `filler`, a value that matches
  * nothing. `build` gets stand-ins for the values and must use each only as a value.
  *
  * ```ts

@@ -1,5 +1,5 @@
 import type SQLite from 'better-sqlite3'
-import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult } from 'kysely'
+import { SqliteDialect, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely'
 import { BACKSTOP_PAGES, WalCheckpointer } from './wal-checkpointer.js'
 
 /** Distinct SQL texts kept prepared; the store has a few dozen, `in (…)` lists add some. */
@@ -25,12 +25,34 @@ export class CachingSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Transactions of one turn of the event loop share one commit (group commit): each runs in a
+ * savepoint of one SQLite transaction, which commits when the turn is over, or once
+ * GROUP_COMMIT members have joined. A commit writes every page the group changed to the WAL,
+ * and consecutive sends change the same pages (the last leaf of each index), so a group costs
+ * little more than one. No member returns before the commit that makes it durable.
+ */
+const GROUP_COMMIT = 16
+
+/** What the members of a group SQLite rolled back as a whole (an I/O error, a full disk) learn. */
+const ROLLED_BACK = new Error('The database rolled this transaction back with the others committing with it.')
+
+interface Member {
+  resolve(): void
+  reject(error: unknown): void
+}
+
 class CachingSqliteDriver implements Driver {
   readonly #database: SQLite.Database
   readonly #connection: CachingSqliteConnection
   readonly #waiting: Array<() => void> = []
   #busy = false
   #checkpointer: WalCheckpointer | null = null
+  /** Members whose savepoint is released, waiting for the group's commit. */
+  #members: Member[] = []
+  /** The connection's holder released its savepoint: its release waits for the group's commit. */
+  #joined = false
+  #commitPlanned = false
 
   constructor(database: SQLite.Database) {
     this.#database = database
@@ -51,26 +73,73 @@ class CachingSqliteDriver implements Driver {
   }
 
   async releaseConnection(): Promise<void> {
+    const committed = this.#joined ? new Promise<void>((resolve, reject) => this.#members.push({ resolve, reject })) : undefined
+    this.#joined = false
+    if (!this.#database.inTransaction) this.#settle(this.#members.length > 0 ? ROLLED_BACK : null)
+    else if (this.#members.length >= GROUP_COMMIT) this.#commitGroup()
+    else this.#commitSoon()
     const next = this.#waiting.shift()
     if (next) next()
     else this.#busy = false
+    await committed
   }
 
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'))
+  async beginTransaction(): Promise<void> {
+    if (!this.#database.inTransaction) this.#database.exec('begin')
+    this.#database.exec('savepoint member')
   }
 
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'))
+  async commitTransaction(): Promise<void> {
+    this.#database.exec('release member')
+    this.#joined = true
   }
 
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'))
+  async rollbackTransaction(): Promise<void> {
+    if (this.#database.inTransaction) {
+      this.#database.exec('rollback to member')
+      this.#database.exec('release member')
+    }
+    // Otherwise the error ended SQLite's whole transaction (a full disk, say), and the group with
+    // it: releaseConnection tells its members.
   }
 
   async destroy(): Promise<void> {
+    if (this.#database.inTransaction) this.#commitGroup()
     await this.#checkpointer?.stop()
     this.#database.close()
+  }
+
+  /**
+   * Commits once this turn of the event loop is over: the requests it reads from their sockets
+   * meanwhile join the group; a connection still held then is committed at the next turn.
+   */
+  #commitSoon(): void {
+    if (this.#commitPlanned) return
+    this.#commitPlanned = true
+    setImmediate(() => {
+      this.#commitPlanned = false
+      if (this.#busy) this.#commitSoon()
+      else if (this.#database.inTransaction) this.#commitGroup()
+    })
+  }
+
+  #commitGroup(): void {
+    try {
+      this.#database.exec('commit')
+      this.#settle(null)
+    } catch (error) {
+      if (this.#database.inTransaction) this.#database.exec('rollback')
+      this.#settle(error)
+    }
+  }
+
+  #settle(error: unknown): void {
+    const members = this.#members
+    this.#members = []
+    for (const member of members) {
+      if (error === null) member.resolve()
+      else member.reject(error)
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ExpressionBuilder, Kysely, Transaction } from 'kysely'
+import { preparedList } from '../../core/database/prepared.js'
 import type { EmailAddressTable, EmailTables } from './email-tables.js'
 
 export type EmailAddressRecord = EmailAddressTable
@@ -76,6 +77,11 @@ export class EmailRepository {
     return this.#db.selectFrom('email_addresses').selectAll().where('unsubscribe_token', '=', token).executeTakeFirst()
   }
 
+  /** Whether one of `addresses` has a verified e-mail address, read in `db` (the recording transaction). */
+  async anyVerified(db: Kysely<object>, addresses: readonly string[]): Promise<boolean> {
+    return addresses.length > 0 && (await verifiedAmong(db.withTables<EmailTables>(), addresses)).rows.length > 0
+  }
+
   /** Of `addresses`, those with a verified e-mail address. */
   async verifiedAmong(addresses: readonly string[]): Promise<string[]> {
     if (addresses.length === 0) return []
@@ -149,3 +155,10 @@ export class EmailRepository {
 function passed(column: 'digest_due_at' | 'sending_until', now: string) {
   return (eb: ExpressionBuilder<EmailTables, 'email_addresses'>) => eb.or([eb(column, 'is', null), eb(column, '<=', now)])
 }
+
+// Asked in every send's transaction ('' is no address).
+const verifiedAmong = preparedList(
+  (db: Kysely<EmailTables>, addresses: readonly string[]) =>
+    db.selectFrom('email_addresses').select('address').where('address', 'in', addresses).where('verified_at', 'is not', null).limit(1),
+  '',
+)

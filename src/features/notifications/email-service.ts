@@ -1,15 +1,16 @@
+import type { Transaction } from 'kysely'
 import { timestamp, type Clock } from '../../core/clock.js'
 import { Invalid, NotFound, RateLimited } from '../../core/errors.js'
 import { JobWorker, type Job, type JobQueue } from '../../core/jobs/job-queue.js'
 import { secretHash } from '../../core/secret-hash.js'
-import type { UnreadThread } from '../chat/index.js'
+import type { RecordedChatEvent, UnreadThread } from '../chat/index.js'
 import { confirmPage, digestMail, donePage, verificationMail } from './email-messages.js'
 import type { EmailAddressRecord, EmailRepository } from './email-repository.js'
 import { checkEmail, newToken, VERIFICATION_INTERVAL_MS, VERIFICATION_TTL_MS } from './email-rules.js'
 import type { EmailAddress } from './email-schemas.js'
 import type { MailSender } from './email-sender.js'
 import { quietUntil } from './notification-rules.js'
-import type { EventConsumer, NotificationService } from './notification-service.js'
+import { othersThanActor, type NotificationChannel, type NotificationService } from './notification-service.js'
 
 /** The queue of e-mail work: a verification link to mail, or a person's digest to consider. */
 export const EMAIL_JOBS = 'email'
@@ -50,7 +51,7 @@ const BAD_LINK = 'This link is invalid or has expired.'
  * their `digest_after_minutes` (or the end of their quiet hours); when due, the job tells of
  * everything still unread and not yet told, in one mail, once in the cluster.
  */
-export class EmailService {
+export class EmailService implements NotificationChannel {
   readonly #parts: EmailParts
   readonly #options: EmailOptions
   #worker: JobWorker<EmailJob> | undefined
@@ -143,13 +144,18 @@ export class EmailService {
     await this.#parts.repository.remove(address)
   }
 
+  /** Digests tell of new messages, to people with a verified address, when the server can mail. */
+  async listens(trx: Transaction<object>, event: RecordedChatEvent): Promise<boolean> {
+    return event.type === 'message' && this.#parts.sender !== null && this.#parts.repository.anyVerified(trx, othersThanActor(event))
+  }
+
   /**
    * For each recipient of a new message whom e-mail may reach, plans their digest: due after
    * their delay, or the end of their quiet hours, unless one is already planned for later.
    */
-  readonly planDigests: EventConsumer = async (event) => {
+  async plan(event: RecordedChatEvent): Promise<((trx: Transaction<object>) => Promise<void>) | undefined> {
     if (event.type !== 'message' || !this.#parts.sender) return undefined
-    const bound = await this.#parts.repository.verifiedAmong(event.recipients.filter((address) => address !== event.actor))
+    const bound = await this.#parts.repository.verifiedAmong(othersThanActor(event))
     const reached = await this.#parts.notifications.reach('email', event, bound)
     if (reached.length === 0) return undefined
     const now = this.#options.clock.now()

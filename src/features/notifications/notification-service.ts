@@ -18,6 +18,26 @@ export const CHAT_EVENTS = 'chat-events'
  */
 export type EventConsumer = (event: RecordedChatEvent) => Promise<((trx: Transaction<object>) => Promise<void>) | undefined>
 
+/** A way of reaching people (webhooks, Web Push, e-mail), as the outbox drives it. */
+export interface NotificationChannel {
+  /**
+   * Whether any of the event's recipients has something on this channel (an endpoint, a
+   * browser, a verified address), asked in the transaction that records it: most people have
+   * nothing, and an event no channel could deliver is not kept at all.
+   */
+  listens(trx: Transaction<object>, event: RecordedChatEvent): Promise<boolean>
+  plan: EventConsumer
+  /** The fan-out just committed jobs of this channel: look for them now, not at the next poll. */
+  wake(): void
+  /** Forgets what the channel keeps of a person (account erasure). */
+  erase(address: string): Promise<void>
+}
+
+/** Whom an event is news to: everyone it names but who did it (no one is told of their own act). */
+export function othersThanActor(event: RecordedChatEvent): string[] {
+  return event.recipients.filter((address) => address !== event.actor)
+}
+
 /** Someone an event reaches on a channel, and from when (the end of their quiet hours). */
 export interface Reach {
   address: string
@@ -59,8 +79,7 @@ export const FAN_OUT = { batch: 50, leaseMs: 30_000, pollMs: 1_000, gatherMs: 5 
 export class NotificationService {
   readonly #parts: NotificationParts
   readonly #clock: Clock
-  readonly #channels: Array<{ consume: EventConsumer; afterCommit?: () => void }> = []
-  readonly #erasers: ((address: string) => Promise<void>)[] = []
+  readonly #channels: NotificationChannel[] = []
   #fanOut: JobWorker<RecordedChatEvent> | undefined
 
   constructor(parts: NotificationParts, options: { clock: Clock }) {
@@ -99,17 +118,17 @@ export class NotificationService {
   /** Forgets a person's preferences and mutes (account erasure), and what each channel keeps of them. */
   async erase(address: string): Promise<void> {
     await this.#parts.repository.erase(address)
-    for (const erase of this.#erasers) await erase(address)
+    for (const channel of this.#channels) await channel.erase(address)
   }
 
-  /** Adds what a channel keeps of a person (an e-mail address, endpoints) to what erasure forgets. */
-  eraseAlso(eraser: (address: string) => Promise<void>): void {
-    this.#erasers.push(eraser)
-  }
-
-  /** Keeps a chat event in the chat's transaction (the chat's RecordEvent). */
-  record(trx: Transaction<object>, event: RecordedChatEvent): Promise<void> {
-    return this.#parts.jobs.enqueue(trx, CHAT_EVENTS, [event])
+  /**
+   * Keeps a chat event in the chat's transaction (the chat's RecordEvent), when some channel
+   * could reach one of its recipients: a send among people with no channel writes no job.
+   */
+  async record(trx: Transaction<object>, event: RecordedChatEvent): Promise<void> {
+    for (const channel of this.#channels) {
+      if (await channel.listens(trx, event)) return this.#parts.jobs.enqueue(trx, CHAT_EVENTS, [event])
+    }
   }
 
   /**
@@ -138,12 +157,9 @@ export class NotificationService {
     return new Set(threadIds.filter((id) => !muted.has(id) && consent.stateOf(id, address) !== 'declined'))
   }
 
-  /**
-   * Adds a channel: every event recorded from now on reaches it; `afterCommit` hears when its
-   * writes are in, so its worker finds its new jobs at once, not at its next poll.
-   */
-  consume(consumer: EventConsumer, afterCommit?: () => void): void {
-    this.#channels.push({ consume: consumer, afterCommit })
+  /** Adds a channel: every event recorded from now on reaches it. */
+  addChannel(channel: NotificationChannel): void {
+    this.#channels.push(channel)
   }
 
   /** Starts fanning recorded events out on this node; every node may run it, each event goes once. */
@@ -172,7 +188,7 @@ export class NotificationService {
     const planned: PlannedEvent[] = []
     for (const job of jobs) {
       try {
-        planned.push({ job, writes: await Promise.all(this.#channels.map((channel) => channel.consume(job.payload))) })
+        planned.push({ job, writes: await Promise.all(this.#channels.map((channel) => channel.plan(job.payload))) })
       } catch (error) {
         onError(error)
       }
@@ -197,13 +213,12 @@ export class NotificationService {
     })
     // A channel's worker looks for new jobs at once only when this batch gave it some.
     this.#channels.forEach((channel, index) => {
-      if (planned.some(({ writes }) => writes[index])) channel.afterCommit?.()
+      if (planned.some(({ writes }) => writes[index])) channel.wake()
     })
   }
 }
 
 type PlannedEvent = { job: Job<RecordedChatEvent>; writes: Array<((trx: Transaction<object>) => Promise<void>) | undefined> }
-
 
 function quietHoursOf(settings: SettingsRecord): QuietHours | null {
   return settings.quiet_start && settings.quiet_end ? { start: settings.quiet_start, end: settings.quiet_end, time_zone: settings.time_zone } : null

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { preparedList } from '../../core/database/prepared.js'
 import type { PushSubscriptionTable, PushTables } from './push-tables.js'
 
 export type SubscriptionRecord = Omit<PushSubscriptionTable, 'id'> & { id: number }
@@ -55,6 +56,11 @@ export class PushRepository {
     return this.#db.selectFrom('push_subscriptions').select(['id', 'address']).where('address', 'in', addresses).orderBy('id').execute()
   }
 
+  /** Whether one of `addresses` has a subscribed browser, read in `db` (the recording transaction). */
+  async anySubscribed(db: Kysely<object>, addresses: readonly string[]): Promise<boolean> {
+    return addresses.length > 0 && (await subscribedAmong(db.withTables<PushTables>(), addresses)).rows.length > 0
+  }
+
   async find(id: number): Promise<SubscriptionRecord | undefined> {
     return this.#db.selectFrom('push_subscriptions').selectAll().where('id', '=', id).executeTakeFirst()
   }
@@ -82,3 +88,9 @@ export class PushRepository {
     await this.#db.deleteFrom('push_subscriptions').where('address', '=', address).execute()
   }
 }
+
+// Asked in every send's transaction ('' is no address).
+const subscribedAmong = preparedList(
+  (db: Kysely<PushTables>, addresses: readonly string[]) => db.selectFrom('push_subscriptions').select('id').where('address', 'in', addresses).limit(1),
+  '',
+)

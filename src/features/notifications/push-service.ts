@@ -5,7 +5,7 @@ import { NotFound } from '../../core/errors.js'
 import { JobWorker, type Job, type JobQueue } from '../../core/jobs/job-queue.js'
 import type { StreamSlots } from '../../core/limits/stream-slots.js'
 import type { Message, RecordedChatEvent } from '../chat/index.js'
-import type { NotificationService } from './notification-service.js'
+import { othersThanActor, type NotificationChannel, type NotificationService } from './notification-service.js'
 import type { PushRepository, SubscriptionRecord } from './push-repository.js'
 import { checkSubscription, pushMessageOf, retryDelayMs } from './push-rules.js'
 import type { PushKey, PushMessage, PushSubscription } from './push-schemas.js'
@@ -48,7 +48,7 @@ const WORKER = { batch: 20, leaseMs: 60_000, pollMs: 1_000 }
  * muted, they are not in their quiet hours (a push then is dropped, not delayed: it is a "now"
  * signal), and no stream of theirs is open when the push is about to go.
  */
-export class PushService {
+export class PushService implements NotificationChannel {
   readonly #parts: PushParts
   readonly #options: PushOptions
   readonly #vapid: VapidKeys
@@ -102,12 +102,15 @@ export class PushService {
     return this.#parts.repository.erase(address)
   }
 
-  /** The notifications' EventConsumer: a new message plans a push to each browser of each person it may reach now. */
+  /** Pushes tell of new messages, to people with a subscribed browser. */
+  async listens(trx: Transaction<object>, event: RecordedChatEvent): Promise<boolean> {
+    return event.type === 'message' && this.#parts.repository.anySubscribed(trx, othersThanActor(event))
+  }
+
+  /** A new message plans a push to each browser of each person it may reach now. */
   async plan(event: RecordedChatEvent): Promise<((trx: Transaction<object>) => Promise<void>) | undefined> {
     if (event.type !== 'message') return undefined
-    const others = event.recipients.filter((address) => address !== event.actor)
-    // Most people have no browser subscribed: one statement says so before preferences are read.
-    const subscriptions = await this.#parts.repository.idsOf(others)
+    const subscriptions = await this.#parts.repository.idsOf(othersThanActor(event))
     if (subscriptions.length === 0) return undefined
     const subscribers = [...new Set(subscriptions.map((subscription) => subscription.address))]
     const reached = (await this.#parts.notifications.reach('push', event, subscribers)).filter((reach) => reach.notBefore === null)

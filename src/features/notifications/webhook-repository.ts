@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable, Updateable } from 'kysely'
+import { preparedList } from '../../core/database/prepared.js'
 import type { WebhookDeliveryTable, WebhookEndpointTable, WebhookTables } from './webhook-tables.js'
 
 export type EndpointRecord = Selectable<WebhookEndpointTable>
@@ -54,6 +55,11 @@ export class WebhookRepository {
   async subscribed(owners: readonly string[]): Promise<EndpointRecord[]> {
     if (owners.length === 0) return []
     return this.#db.selectFrom('webhook_endpoints').selectAll().where('owner', 'in', owners).where('disabled_at', 'is', null).execute()
+  }
+
+  /** Whether one of these owners has an enabled endpoint, read in `db` (the recording transaction). */
+  async anyEnabled(db: Kysely<object>, owners: readonly string[]): Promise<boolean> {
+    return owners.length > 0 && (await enabledAmong(db.withTables<WebhookTables>(), owners)).rows.length > 0
   }
 
   /** Adds deliveries in `db` (the fan-out's transaction); their ids, in order. */
@@ -160,3 +166,10 @@ export class WebhookRepository {
     await this.#db.deleteFrom('webhook_endpoints').where('owner', '=', owner).execute()
   }
 }
+
+// Asked in every send's transaction ('' is no owner).
+const enabledAmong = preparedList(
+  (db: Kysely<WebhookTables>, owners: readonly string[]) =>
+    db.selectFrom('webhook_endpoints').select('id').where('owner', 'in', owners).where('disabled_at', 'is', null).limit(1),
+  '',
+)

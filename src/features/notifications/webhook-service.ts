@@ -6,7 +6,7 @@ import { Conflict, Forbidden, Invalid, NotFound } from '../../core/errors.js'
 import { JobWorker, type Job, type JobQueue } from '../../core/jobs/job-queue.js'
 import type { RecordedChatEvent } from '../chat/index.js'
 import type { ShopService } from '../shops/index.js'
-import type { NotificationService } from './notification-service.js'
+import { othersThanActor, type NotificationChannel, type NotificationService } from './notification-service.js'
 import type { AttemptRecord, DeliveryRecord, EndpointRecord, WebhookRepository } from './webhook-repository.js'
 import { checkEndpointUrl, newSecret, nextAttemptDelay, PING, signatureHeader, webhookEventOf, type WebhookEvent } from './webhook-rules.js'
 import type { WebhookDelivery, WebhookEndpoint, WebhookEndpointWithSecret } from './webhook-schemas.js'
@@ -54,7 +54,7 @@ interface DeliveryJob {
  * written in the fan-out's transaction, and a worker on every node that makes each one,
  * signed, retried with backoff until it succeeds or its day runs out.
  */
-export class WebhookService {
+export class WebhookService implements NotificationChannel {
   readonly #parts: WebhookParts
   readonly #options: WebhookOptions
   #worker: JobWorker<DeliveryJob> | undefined
@@ -213,12 +213,15 @@ export class WebhookService {
     while (this.#inFlight.size > MAX_IN_FLIGHT - BATCH) await Promise.race(this.#inFlight)
   }
 
+  /** Webhooks tell of every recorded event, to owners of an enabled endpoint. */
+  async listens(trx: Transaction<object>, event: RecordedChatEvent): Promise<boolean> {
+    return this.#parts.repository.anyEnabled(trx, othersThanActor(event))
+  }
+
   /** The deliveries a recorded chat event makes: one per endpoint of a recipient who may hear of it. */
   async plan(event: RecordedChatEvent) {
     const type = webhookEventOf(event)
-    // People hear of what others do: the actor's own endpoints are not told of its own act.
-    const owners = event.recipients.filter((address) => address !== event.actor)
-    const endpoints = (await this.#parts.repository.subscribed(owners)).filter(
+    const endpoints = (await this.#parts.repository.subscribed(othersThanActor(event))).filter(
       (endpoint) => (JSON.parse(endpoint.events) as string[]).includes(type) && (endpoint.shop_id === null || endpoint.shop_id === event.thread.shop_id),
     )
     if (endpoints.length === 0) return undefined

@@ -1,7 +1,11 @@
+import SQLite from 'better-sqlite3'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../../src/core/database/database.js'
-import { prepared, preparedShapes } from '../../../src/core/database/prepared.js'
+import { prepared, preparedList, preparedShapes } from '../../../src/core/database/prepared.js'
 import type { Kysely } from 'kysely'
 import type { AuthTables } from '../../../src/features/auth/index.js'
 import { MIGRATIONS } from '../../../src/server.js'
@@ -54,6 +58,19 @@ describe('prepared queries', () => {
     expect((await tokens(db, { expiring: false }, now)).rows).toHaveLength(3)
     expect((await tokens(db, { expiring: true }, '2025-01-01T00:00:00.000Z')).rows).toEqual([{ address: 'Rbob' }])
   })
+
+  it('answers a list of any length with exactly its rows, whatever size the list was compiled for', async () => {
+    const addressesOf = preparedList(
+      (db: Kysely<AuthTables>, hashes: readonly string[]) => db.selectFrom('tokens').select('address').where('token_hash', 'in', hashes).orderBy('address'),
+      '',
+    )
+    const addresses = async (hashes: string[]) => (await addressesOf(db, hashes)).rows.map((row) => row.address)
+    expect(await addresses(['c'])).toEqual(['Rcarol'])
+    expect(await addresses(['a', 'b'])).toEqual(['Ralice', 'Rbob'])
+    expect(await addresses(['a', 'x', 'c'])).toEqual(['Ralice', 'Rcarol'])
+    expect(await addresses(['x', 'y', 'z', 'w', 'v', 'b', 'u', 'a', 't'])).toEqual(['Ralice', 'Rbob'])
+    expect(await addresses(['x'])).toEqual([])
+  })
 })
 
 describe('the SQLite driver', () => {
@@ -77,5 +94,53 @@ describe('the SQLite driver', () => {
     })
     await expect(failing).rejects.toThrow('stop')
     expect(await db.selectFrom('tokens').select('address').where('token_hash', '=', 'd').execute()).toEqual([])
+  })
+
+  describe('on a file, with another connection looking', () => {
+    let folder: string
+    let file: Kysely<AuthTables>
+    let other: SQLite.Database
+    beforeAll(async () => {
+      folder = mkdtempSync(join(tmpdir(), 'vfx-chat-group-'))
+      file = (await openDatabase(`sqlite:${join(folder, 'chat.db')}`, MIGRATIONS)).db.withTables<AuthTables>()
+      other = new SQLite(join(folder, 'chat.db'), { readonly: true })
+    })
+    afterAll(async () => {
+      other.close()
+      await file.destroy()
+      rmSync(folder, { recursive: true, force: true })
+    })
+    const seen = () => (other.prepare('select token_hash from tokens order by token_hash').pluck().all() as string[]).join(',')
+    const add = (trx: Kysely<AuthTables>, hash: string) =>
+      trx.insertInto('tokens').values({ token_hash: hash, address: `R${hash}`, expires_at: '2030-01-01T00:00:00.000Z' }).execute()
+
+    it('commits transactions that queued for the connection together, and returns each only once it is committed', async () => {
+      const whenReturned: Record<string, string> = {}
+      const transaction = (hash: string, work: (trx: Kysely<AuthTables>) => Promise<unknown>) =>
+        file
+          .transaction()
+          .execute(work)
+          .then(() => void (whenReturned[hash] = seen()))
+      await Promise.all([
+        // The first holds the connection long enough for the others to queue behind it.
+        transaction('g1', async (trx) => [await add(trx, 'g1'), await sleep(20)]),
+        transaction('g2', (trx) => add(trx, 'g2')),
+        transaction('g3', (trx) => add(trx, 'g3')),
+      ])
+      expect(whenReturned).toEqual({ g1: 'g1,g2,g3', g2: 'g1,g2,g3', g3: 'g1,g2,g3' })
+    })
+
+    it('rolls back only the member that failed; the others in its group commit', async () => {
+      const results = await Promise.allSettled([
+        file.transaction().execute(async (trx) => [await add(trx, 'h1'), await sleep(20)]),
+        file.transaction().execute(async (trx) => {
+          await add(trx, 'h2')
+          throw new Error('stop')
+        }),
+        file.transaction().execute((trx) => add(trx, 'h3')),
+      ])
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+      expect(seen()).toBe('g1,g2,g3,h1,h3')
+    })
   })
 })

@@ -17,13 +17,19 @@ forEachEngine((engine) => {
   let failOnce = 'flaky'
   beforeAll(async () => {
     server = await startTestServer({}, { engine, clock })
-    server.notifications.consume(async (event) => {
-      recorded.push(event)
-      if (event.type === 'message' && event.data.content === failOnce) {
-        failOnce = ''
-        throw new Error('a channel failed')
-      }
-      return undefined
+    // A channel that hears of everything: every event is recorded, and fanned out to it.
+    server.notifications.addChannel({
+      listens: async () => true,
+      async plan(event) {
+        recorded.push(event)
+        if (event.type === 'message' && event.data.content === failOnce) {
+          failOnce = ''
+          throw new Error('a channel failed')
+        }
+        return undefined
+      },
+      wake() {},
+      erase: async () => {},
     })
   })
   afterAll(() => server.destroy())

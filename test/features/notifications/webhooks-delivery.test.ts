@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import type { RecordedChatEvent } from '../../../src/features/chat/index.js'
 import { aMessage, raw, TIME, UUID_V4, withDatabase } from '../../helpers/contract.js'
 import { forEachEngine } from '../../helpers/engines.js'
 import { ManualClock } from '../../helpers/manual-clock.js'
@@ -114,6 +115,22 @@ forEachEngine((engine) => {
         ['thread.created', 'delivered', 1, 200],
         ['thread.read', 'delivered', 1, 200],
       ])
+    })
+
+    it('are not even recorded among people no channel reaches; one endpoint of a participant is enough', async () => {
+      // A channel that listens to nothing itself, and sees every event another channel made the outbox keep.
+      const kept: RecordedChatEvent[] = []
+      server.notifications.addChannel({ listens: async () => false, plan: async (event) => void kept.push(event), wake() {}, erase: async () => {} })
+      const [alice, carol] = await Promise.all([server.signIn(), server.signIn()])
+      const quiet = await alice.createThread({ participants: [alice.address, carol.address], initial_message: 'Nobody here has a channel.' })
+      await carol.markRead(quiet.thread.uuid)
+      const { owner: bob, receiver } = await hooked(['message.created'])
+      const { thread } = await alice.createThread({ participants: [alice.address, bob.address], initial_message: 'Bob has an endpoint.' })
+      await receiver.until((received) => received.length === 1)
+      await fannedOut()
+      const threadOf = (event: RecordedChatEvent) => (event.type === 'message' ? event.data.thread_uuid : event.data.uuid)
+      expect(kept.filter((event) => threadOf(event) === quiet.thread.uuid)).toEqual([])
+      expect(kept.filter((event) => threadOf(event) === thread.uuid).map((event) => event.type).sort()).toEqual(['message', 'thread'])
     })
 
     it("reach an endpoint only with the events it chose, and a shop's endpoint only with its shop's threads", async () => {
