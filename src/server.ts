@@ -209,16 +209,6 @@ export async function startServer(config: Config, parts: ServerParts = {}): Prom
   }, COLLECTION_MS)
   collection.unref()
 
-  // While draining, every answer closes its connection: an idle keep-alive client would
-  // otherwise hold the shutdown up until KEEP_ALIVE_TIMEOUT.
-  let draining = false
-  app.addHook('preClose', async () => {
-    draining = true
-  })
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (draining) reply.header('connection', 'close')
-    done(null, payload)
-  })
   bus.onConnection((connected) => {
     if (connected) app.log.info('event bus connected again: streams catch up from the database')
     else app.log.warn('event bus disconnected: streams follow the database until it is back')

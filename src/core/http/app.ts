@@ -2,7 +2,6 @@ import cors from '@fastify/cors'
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import websocket from '@fastify/websocket'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify'
 import type { Config } from '../config.js'
@@ -106,7 +105,6 @@ export async function buildApp(config: Config, parts: AppParts): Promise<Fastify
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `schema-${i}`) },
   })
-  await app.register(websocket, { options: { maxPayload: BODY_LIMIT } })
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
 
   for (const feature of parts.features) await app.register(feature.routes)

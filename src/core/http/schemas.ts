@@ -11,8 +11,21 @@ export const NO_NUL = '^[^\\u0000]*$'
 export const Text = (options: { minLength?: number; maxLength?: number; description?: string } = {}) =>
   Type.String({ ...options, pattern: NO_NUL })
 
+/**
+ * The schema, or null. A schema with a type of its own says so with OpenAPI's `nullable`, which
+ * the serializer writes straight out; it checks each branch of an `anyOf` against the value
+ * first, for every field of every message it writes.
+ */
 export const Nullable = <T extends TSchema>(schema: T, options: { description?: string } = {}) =>
-  Type.Union([schema, Type.Null()], options)
+  Type.Unsafe<Static<T> | null>(
+    'type' in schema && !('$id' in schema)
+      ? { ...schema, ...options, nullable: true, ...(schema.enum ? { enum: [...(schema.enum as unknown[]), null] } : {}) }
+      : Type.Union([schema, Type.Null()], options),
+  )
+
+/** One of a few strings, as one string schema with `enum`. */
+export const StringEnum = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) =>
+  Type.Unsafe<T[number]>(Type.String({ ...options, enum: [...values] }))
 
 /** Ids fit PostgreSQL's integer. */
 const MAX_ID = 2_147_483_647

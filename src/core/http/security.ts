@@ -50,18 +50,25 @@ const STREAM_ROUTES = new Set(['/api/chat/stream/', '/api/chat/ws/'])
 
 /**
  * Security headers on every answer (helmet), no caching of private API answers, no unwanted
- * body read, and a cap on the streams each address and IP hold open.
+ * body read, no kept-alive connection while draining, and a cap on the streams each address
+ * and IP hold open.
  */
 export async function registerSecurity(app: FastifyInstance, slots: StreamSlots): Promise<void> {
   const headers = helmetHeaders(CSP)
+  const apiHeaders = { ...headers, 'cache-control': 'no-store' }
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers)
-    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
+    reply.headers(request.url.startsWith('/api/') ? apiHeaders : headers)
     done()
   })
   // Answered before its body arrived (refused, too large): hang up rather than read the rest.
+  // While draining, every answer closes its connection: an idle keep-alive client would
+  // otherwise hold the shutdown up until KEEP_ALIVE_TIMEOUT.
+  let draining = false
+  app.addHook('preClose', async () => {
+    draining = true
+  })
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (!request.raw.complete) reply.header('connection', 'close')
+    if (draining || !request.raw.complete) reply.header('connection', 'close')
     done(null, payload)
   })
   app.decorate('streamSlots', slots)

@@ -75,5 +75,13 @@ export function attachmentMigrations(engine: Engine): Record<string, Migration> 
         await sql`alter table blob_chunks alter column data set storage external`.execute(db)
       },
     },
+    '0017_attachments_by_thread_message': {
+      // A page of a thread's messages finds its attachments in one range of this index; a
+      // list of message ids took one lookup each, after SQLite had built a temporary index of them.
+      async up(db) {
+        await db.schema.createIndex('attachments_thread_message').on('attachments').columns(['thread_id', 'message_id']).execute()
+        await db.schema.dropIndex('attachments_thread').execute()
+      },
+    },
   }
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
-import { preparedList } from '../../core/database/prepared.js'
+import { prepared, preparedList } from '../../core/database/prepared.js'
 import type { AttachmentTable, AttachmentTables } from './attachment-tables.js'
 
 export type AttachmentRecord = Omit<AttachmentTable, 'id'> & { id: number }
@@ -25,6 +25,11 @@ export class AttachmentRepository {
   async ofMessages(messageIds: readonly number[]): Promise<AttachmentRecord[]> {
     if (messageIds.length === 0) return []
     return (await ofMessages(this.#db, messageIds)).rows
+  }
+
+  /** The attachments of a thread's messages with ids from `fromId` to `toId`. */
+  async ofThreadMessages(threadId: number, fromId: number, toId: number): Promise<AttachmentRecord[]> {
+    return (await ofThreadMessages(this.#db, threadId, fromId, toId)).rows
   }
 
   /**
@@ -116,7 +121,19 @@ export class AttachmentRepository {
   }
 }
 
-// Every view of messages asks it, for a page of ids (0 is no message's id).
+// Every page of a thread's messages asks it.
+const ofThreadMessages = prepared((db: Kysely<AttachmentTables>, threadId: number, fromId: number, toId: number) =>
+  db
+    .selectFrom('attachments')
+    .selectAll()
+    .where('thread_id', '=', threadId)
+    .where('message_id', '>=', fromId)
+    .where('message_id', '<=', toId)
+    .orderBy('message_id')
+    .orderBy('id'),
+)
+
+// Views of messages from several threads ask it, for their ids (0 is no message's id).
 const ofMessages = preparedList(
   (db: Kysely<AttachmentTables>, messageIds: readonly number[]) =>
     db.selectFrom('attachments').selectAll().where('message_id', 'in', messageIds).orderBy('message_id').orderBy('id'),

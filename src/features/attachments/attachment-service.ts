@@ -125,10 +125,22 @@ export class AttachmentService {
     return claimed.sort((a, b) => order.get(a.public_id)! - order.get(b.public_id)!).map((record) => this.#view(record))
   }
 
-  /** The attachments of each message, for every view of messages. */
+  /** The attachments of each message, for views of messages from any threads. */
   async ofMessages(messageIds: readonly number[]): Promise<Map<number, Attachment[]>> {
+    return this.#byMessage(await this.#repository.ofMessages(messageIds))
+  }
+
+  /** The attachments of each of one thread's messages (a page: the ids between its first and last). */
+  async ofThreadMessages(threadId: number, messageIds: readonly number[]): Promise<Map<number, Attachment[]>> {
+    if (messageIds.length === 0) return new Map()
+    const wanted = new Set(messageIds)
+    const records = await this.#repository.ofThreadMessages(threadId, Math.min(...messageIds), Math.max(...messageIds))
+    return this.#byMessage(records.filter((record) => wanted.has(record.message_id!)))
+  }
+
+  #byMessage(records: readonly AttachmentRecord[]): Map<number, Attachment[]> {
     const byMessage = new Map<number, Attachment[]>()
-    for (const record of await this.#repository.ofMessages(messageIds)) {
+    for (const record of records) {
       const list = byMessage.get(record.message_id!) ?? []
       list.push(this.#view(record))
       byMessage.set(record.message_id!, list)

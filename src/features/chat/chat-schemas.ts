@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Address, Cursor, errors, EXAMPLE, exampleOf, Id, Nullable, Page, PageQuery, Text, Timestamp, Uuid, withExample } from '../../core/http/schemas.js'
+import { Address, Cursor, errors, EXAMPLE, exampleOf, Id, Nullable, StringEnum, Page, PageQuery, Text, Timestamp, Uuid, withExample } from '../../core/http/schemas.js'
 import { Attachment } from '../attachments/index.js'
 import { ConsentState } from '../consent/index.js'
 import { Shop, ShopSummary } from '../shops/index.js'
@@ -16,7 +16,7 @@ export const Message = withExample(
       thread_uuid: Type.String(),
       attachments: Type.Array(Type.Ref(Attachment), { description: 'Pictures and files sent with it; empty for text.' }),
       edited_at: Nullable(Timestamp, { description: 'When its sender last edited it; null if never.' }),
-      deleted_by: Nullable(Type.Union([Type.Literal('sender'), Type.Literal('moderator')]), {
+      deleted_by: Nullable(StringEnum(['sender', 'moderator']), {
         description: 'Who deleted it for everyone (its content is then empty); null while it stands.',
       }),
     },

@@ -480,7 +480,6 @@ export class ChatService {
     return record && ((trx, ...args) => hook({ trx, record }, ...args))
   }
 
-
   /** Validates addresses and the shop, then adds the shop's owner as on creation. */
   async #completeParticipants(requested: string[], shopId: number | null): Promise<{ participants: string[]; shopOwner: string | null }> {
     for (const address of requested) {
@@ -512,10 +511,14 @@ export class ChatService {
   /** Views of messages from any threads, as `viewer` sees them: read state and attachments. */
   async #viewsOf(messages: MessageRecord[], viewer: string): Promise<Message[]> {
     const threadIds = [...new Set(messages.map((m) => m.thread_id))]
-    return this.#views(messages, viewer, this.#threads.participants(threadIds), this.#consent.of(threadIds))
+    return this.#views(messages, viewer, {
+      participants: this.#threads.participants(threadIds),
+      consent: this.#consent.of(threadIds),
+      attachments: this.#attachments.ofMessages(messages.map((m) => m.id)),
+    })
   }
 
-  /** Views of one thread's messages, whose participants and consent the caller has at hand. */
+  /** Views of a page of one thread's messages, whose participants and consent the caller has at hand. */
   async #withReadState(
     messages: MessageRecord[],
     participants: readonly Participant[],
@@ -523,21 +526,19 @@ export class ChatService {
     consent: ThreadConsent,
   ): Promise<Message[]> {
     const threadId = messages[0]?.thread_id ?? 0
-    return this.#views(messages, viewer, Promise.resolve(new Map([[threadId, [...participants]]])), Promise.resolve(consent))
+    return this.#views(messages, viewer, {
+      participants: Promise.resolve(new Map([[threadId, [...participants]]])),
+      consent: Promise.resolve(consent),
+      attachments: this.#attachments.ofThreadMessages(threadId, messages.map((m) => m.id)),
+    })
   }
 
   async #views(
     messages: MessageRecord[],
     viewer: string,
-    participantsByThread: Promise<Map<number, Participant[]>>,
-    consentOfThreads: Promise<ThreadConsent>,
+    of: { participants: Promise<Map<number, Participant[]>>; consent: Promise<ThreadConsent>; attachments: Promise<Map<number, Attachment[]>> },
   ): Promise<Message[]> {
-    const [participants, attachments, blockers, consent] = await Promise.all([
-      participantsByThread,
-      this.#attachments.ofMessages(messages.map((m) => m.id)),
-      this.#blocks.blockersOf(viewer),
-      consentOfThreads,
-    ])
+    const [participants, attachments, blockers, consent] = await Promise.all([of.participants, of.attachments, this.#blocks.blockersOf(viewer), of.consent])
     return messages.map((message) =>
       toMessage(
         message,

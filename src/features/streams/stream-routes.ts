@@ -1,11 +1,13 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import websocket from '@fastify/websocket'
 import type { FastifyRequest } from 'fastify'
 import { SseStream } from './sse-stream.js'
 import type { StreamContext, StreamSession } from './stream-connection.js'
 import { acceptWebSocket } from './websocket-sign-in.js'
 import { UNAUTHORIZED } from './ws-stream.js'
 import type { Clock } from '../../core/clock.js'
+import { BODY_LIMIT } from '../../core/http/app.js'
 import { authenticateWith, bearerToken } from '../../core/http/authenticate.js'
 import type { ChatService } from '../chat/index.js'
 import { streamSchemas } from './stream-schemas.js'
@@ -13,6 +15,8 @@ import { streamSchemas } from './stream-schemas.js'
 /** Real-time (docs/api.md §9): the caller's events over Server-Sent Events and WebSocket. */
 export function streamRoutes(chat: ChatService, clock: Clock): FastifyPluginAsyncTypebox {
   return async (app) => {
+    // Here, not on the whole app: the plugin's hooks would otherwise run on every request.
+    await app.register(websocket, { options: { maxPayload: BODY_LIMIT } })
     const context: StreamContext = {
       hub: app.streams,
       chat,
