@@ -1,25 +1,11 @@
 import { ECDH } from 'node:crypto'
-import { BlockList, isIP } from 'node:net'
 import { Invalid } from '../../core/errors.js'
+import { hostOf, hostRefusal } from '../../core/net/outbound.js'
 import type { Message } from '../chat/index.js'
 import type { PushMessage } from './push-schemas.js'
 
 /** A push service keeps about 4 KiB of payload; a preview is cut well below, in code points. */
 const PREVIEW_LENGTH = 240
-
-/** Loopback, private, link-local, shared and unspecified ranges: never a push service's. */
-const PRIVATE_RANGES = new BlockList()
-for (const [network, prefix] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16]] as const) {
-  PRIVATE_RANGES.addSubnet(network, prefix, 'ipv4')
-}
-for (const [network, prefix] of [['::', 127], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE_RANGES.addSubnet(network, prefix, 'ipv6')
-
-/** Whether `ip` is an address on this machine or its private networks (an IPv4-mapped one too). */
-export function isPrivateAddress(ip: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)
-  if (mapped) return PRIVATE_RANGES.check(mapped[1]!, 'ipv4')
-  return PRIVATE_RANGES.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4')
-}
 
 /**
  * A browser's subscription as the server will use it, or Invalid: an https endpoint on a public
@@ -35,10 +21,7 @@ export function checkSubscription(endpoint: string, keys: { p256dh: string; auth
   }
   if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) throw new Invalid('endpoint', 'A push endpoint must be an https URL.')
   if (url.username || url.password) throw new Invalid('endpoint', 'A push endpoint carries no credentials.')
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) !== 0 && isPrivateAddress(host)))) {
-    throw new Invalid('endpoint', 'A push endpoint must be on a public host.')
-  }
+  if (!allowPrivate && hostRefusal(hostOf(url)) !== null) throw new Invalid('endpoint', 'A push endpoint must be on a public host.')
   const publicKey = base64url(keys.p256dh)
   if (publicKey?.length !== 65 || publicKey[0] !== 4 || !onCurve(publicKey)) {
     throw new Invalid('keys', 'p256dh must be an uncompressed P-256 public key, base64url (65 bytes).')

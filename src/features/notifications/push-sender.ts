@@ -1,8 +1,8 @@
-import { lookup as resolve, type LookupAddress, type LookupOptions } from 'node:dns'
 import { request as httpRequest, type RequestOptions } from 'node:http'
 import { request as httpsRequest } from 'node:https'
+import type { LookupFunction } from 'node:net'
 import webPush from 'web-push'
-import { isPrivateAddress } from './push-rules.js'
+import { checkedLookup, ForbiddenAddressError, hostOf, hostRefusal } from '../../core/net/outbound.js'
 import type { PushMessage } from './push-schemas.js'
 
 /** The service's VAPID identity (RFC 8292): push services know its pushes by this key. */
@@ -25,17 +25,20 @@ const TIMEOUT_MS = 10_000
 
 /**
  * Sends one push: web-push encrypts the payload to the browser (aes128gcm, RFC 8291) and signs
- * the VAPID header; the request itself goes out here, over http or https, resolving the push
- * service's host through a lookup that refuses private addresses (unless `allowPrivate`), so a
- * subscription cannot point the server at its own network, whatever its DNS says later.
+ * the VAPID header; the request itself goes out here, over http or https, to the push service's
+ * host only when neither it nor any address it resolves to is forbidden (core/net/outbound.ts,
+ * unless `allowPrivate`), so a subscription cannot point the server at its own network,
+ * whatever its DNS says later.
  */
 export class PushSender {
   readonly #vapid: VapidKeys
   readonly #allowPrivate: boolean
+  readonly #lookup: LookupFunction
 
   constructor(vapid: VapidKeys, options: { allowPrivate: boolean }) {
     this.#vapid = vapid
     this.#allowPrivate = options.allowPrivate
+    this.#lookup = checkedLookup(options.allowPrivate)
   }
 
   /** The push service's status code; rejects when it cannot be reached or does not answer in time. */
@@ -47,11 +50,13 @@ export class PushSender {
       contentEncoding: 'aes128gcm',
     })
     const url = new URL(details.endpoint)
+    const host = hostOf(url)
+    if (!this.#allowPrivate && hostRefusal(host) === 'forbidden-address') throw new ForbiddenAddressError(host, host)
     const options: RequestOptions = {
       method: details.method,
       headers: details.headers as Record<string, string>,
       timeout: TIMEOUT_MS,
-      lookup: (hostname, lookupOptions, callback) => this.#lookup(hostname, lookupOptions, callback),
+      lookup: this.#lookup,
     }
     return new Promise((done, fail) => {
       const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, options, (response) => {
@@ -63,20 +68,6 @@ export class PushSender {
       request.on('timeout', () => request.destroy(new Error(`the push service did not answer in ${TIMEOUT_MS} ms`)))
       request.on('error', fail)
       request.end(details.body)
-    })
-  }
-
-  #lookup(
-    hostname: string,
-    options: LookupOptions,
-    callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-  ): void {
-    resolve(hostname, { ...options, all: true }, (error, addresses) => {
-      if (error) return callback(error, [])
-      const refused = this.#allowPrivate ? undefined : addresses.find((candidate) => isPrivateAddress(candidate.address))
-      if (refused) return callback(Object.assign(new Error(`${hostname} resolves to a private address (${refused.address})`), { code: 'EPRIVATE' }), [])
-      if (options.all) return callback(null, addresses)
-      return callback(null, addresses[0]!.address, addresses[0]!.family)
     })
   }
 }

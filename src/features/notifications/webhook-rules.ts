@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
-import { BlockList, isIP } from 'node:net'
 import { Invalid } from '../../core/errors.js'
+import { hostOf, hostRefusal } from '../../core/net/outbound.js'
 import type { RecordedChatEvent } from '../chat/index.js'
 
 /** What an endpoint can subscribe to, as the delivery's `type` names it. */
@@ -41,53 +41,9 @@ export function checkEndpointUrl(text: string, allowPrivate: boolean): string {
   }
   if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) throw new Invalid('url', 'Must be an https:// URL.')
   if (url.username || url.password) throw new Invalid('url', 'Must not hold a user name or password.')
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  if (!allowPrivate && isIP(host) && isForbiddenAddress(host)) throw new Invalid('url', 'Must not point at a private, loopback or link-local address.')
+  // A name, `localhost` too, is checked at each attempt, against what it then resolves to.
+  if (!allowPrivate && hostRefusal(hostOf(url)) === 'forbidden-address') throw new Invalid('url', 'Must not point at a private, loopback or link-local address.')
   return url.href
-}
-
-/**
- * Where a delivery must never connect (SSRF): this host, private networks, link-local (cloud
- * metadata at 169.254.169.254), carrier-grade NAT, multicast, unspecified and reserved ranges,
- * in IPv4, IPv6 and IPv4 written as IPv6.
- */
-const FORBIDDEN = new BlockList()
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  FORBIDDEN.addSubnet(network, prefix, 'ipv4')
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b::', 96],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
-] as const) {
-  FORBIDDEN.addSubnet(network, prefix, 'ipv6')
-}
-
-export function isForbiddenAddress(address: string): boolean {
-  const family = isIP(address)
-  if (family === 0) return true
-  return FORBIDDEN.check(address, family === 4 ? 'ipv4' : 'ipv6')
 }
 
 /**

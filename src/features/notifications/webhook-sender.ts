@@ -1,8 +1,6 @@
-import { lookup } from 'node:dns/promises'
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import type { LookupFunction } from 'node:net'
-import { isForbiddenAddress } from './webhook-rules.js'
+import { checkedLookup, ForbiddenAddressError, hostOf, hostRefusal } from '../../core/net/outbound.js'
 
 export interface SenderOptions {
   /** Lets deliveries reach loopback and private networks (WEBHOOK_ALLOW_PRIVATE, for tests). */
@@ -25,62 +23,49 @@ const USER_AGENT = 'vfx-chat-webhooks/1'
 
 /**
  * POSTs one delivery, within `timeoutMs` from the DNS lookup on. The host is resolved once and
- * every address checked (SSRF); the connection goes to the checked address, so a second DNS
- * answer cannot swap it for another (rebinding). Redirects are not followed: a 3xx is a
- * failure, like any status but 2xx.
+ * every address checked (SSRF, core/net/outbound.ts), a literal address as it stands; the
+ * connection goes to a checked address, so a second DNS answer cannot swap it for another
+ * (rebinding). Redirects are not followed: a 3xx is a failure, like any status but 2xx.
  */
 export function send(url: string, body: string, headers: Record<string, string>, options: SenderOptions): Promise<Outcome> {
   const target = new URL(url)
+  const host = hostOf(target)
+  if (!options.allowPrivate && hostRefusal(host) === 'forbidden-address') {
+    return Promise.resolve({ statusCode: null, error: new ForbiddenAddressError(host, host).message })
+  }
   return new Promise<Outcome>((resolve) => {
-    let outgoing: ClientRequest | undefined
     let settled = false
     const finish = (outcome: Outcome) => {
       if (settled) return
       settled = true
       clearTimeout(deadline)
       options.signal.removeEventListener('abort', stopped)
-      outgoing?.destroy()
+      outgoing.destroy()
       resolve(outcome)
     }
     const deadline = setTimeout(() => finish({ statusCode: null, error: `Timed out after ${options.timeoutMs} ms.` }), options.timeoutMs)
     const stopped = () => finish({ statusCode: null, error: 'Stopped: the server shut down.' })
     options.signal.addEventListener('abort', stopped, { once: true })
-    void checkedAddress(target.hostname.replace(/^\[|\]$/g, ''), options.allowPrivate).then((checked) => {
-      if ('error' in checked) return finish({ statusCode: null, error: checked.error })
-      if (settled) return
-      const pinned: LookupFunction = (_hostname, lookupOptions, callback) => {
-        if (lookupOptions.all) callback(null, [checked])
-        else callback(null, checked.address, checked.family)
-      }
-      const request = target.protocol === 'https:' ? httpsRequest : httpRequest
-      outgoing = request(
-        target,
-        {
-          method: 'POST',
-          lookup: pinned,
-          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': USER_AGENT },
-        },
-        (response) => drain(response, options.maxResponseBytes, () => finish(outcomeOf(response.statusCode ?? 0))),
-      )
-      outgoing.on('error', (error) => finish({ statusCode: null, error: `Connection failed: ${error.message}` }))
-      outgoing.end(body)
-    })
+    const request = target.protocol === 'https:' ? httpsRequest : httpRequest
+    const outgoing = request(
+      target,
+      {
+        method: 'POST',
+        lookup: checkedLookup(options.allowPrivate),
+        headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': USER_AGENT },
+      },
+      (response) => drain(response, options.maxResponseBytes, () => finish(outcomeOf(response.statusCode ?? 0))),
+    )
+    outgoing.on('error', (error) => finish({ statusCode: null, error: failureOf(error, host) }))
+    outgoing.end(body)
   })
 }
 
-/** The address to connect to, once every address the host resolves to passed the check. */
-async function checkedAddress(host: string, allowPrivate: boolean): Promise<{ address: string; family: number } | { error: string }> {
-  let addresses: { address: string; family: number }[]
-  try {
-    addresses = await lookup(host, { all: true, verbatim: true })
-  } catch {
-    return { error: `Could not resolve ${host}.` }
-  }
-  const refused = addresses.find(({ address }) => isForbiddenAddress(address))
-  if (addresses.length === 0 || (refused && !allowPrivate)) {
-    return { error: `Refused: ${host} resolves to ${refused?.address ?? 'nothing'}, a private, loopback or link-local address.` }
-  }
-  return addresses[0]!
+/** Why the request never got an answer, as the delivery log tells it. */
+function failureOf(error: NodeJS.ErrnoException, host: string): string {
+  if (error instanceof ForbiddenAddressError) return error.message
+  if (error.syscall === 'getaddrinfo') return `Could not resolve ${host}.`
+  return `Connection failed: ${error.message}`
 }
 
 function outcomeOf(statusCode: number): Outcome {

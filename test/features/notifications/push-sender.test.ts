@@ -24,4 +24,11 @@ describe('PushSender', () => {
     expect(await new PushSender(vapid, { allowPrivate: true }).send(target, MESSAGE)).toBe(400)
     expect(service.refused).toEqual([expect.stringContaining('bad VAPID claims')])
   })
+
+  it('refuses an endpoint at a literal private address, which no lookup sees', async () => {
+    const browser = service.subscribe('literal')
+    expect(browser.endpoint).toContain('127.0.0.1')
+    await expect(new PushSender(vapid, { allowPrivate: false }).send({ endpoint: browser.endpoint, ...browser.keys }, MESSAGE)).rejects.toMatchObject({ code: 'EPRIVATE' })
+    expect(service.pending('literal')).toEqual([])
+  })
 })

@@ -6,7 +6,8 @@ import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { isForbiddenAddress, nextAttemptDelay } from '../../../src/features/notifications/webhook-rules.js'
+import { nextAttemptDelay } from '../../../src/features/notifications/webhook-rules.js'
+import { send } from '../../../src/features/notifications/webhook-sender.js'
 import { raw } from '../../helpers/contract.js'
 import { forEachEngine } from '../../helpers/engines.js'
 import { startTestServer, type TestServer } from '../../helpers/server.js'
@@ -20,20 +21,6 @@ interface Delivery {
   last_error: string | null
 }
 
-describe('isForbiddenAddress', () => {
-  it.each([
-    '127.0.0.1', '127.8.9.10', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1',
-    '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fc00::1', 'fd12:3456::1', 'ff02::1',
-    '::ffff:127.0.0.1', '::ffff:10.0.0.1', '::ffff:a9fe:a9fe', 'not an address',
-  ])('refuses %s', (address) => {
-    expect(isForbiddenAddress(address)).toBe(true)
-  })
-
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])('allows %s', (address) => {
-    expect(isForbiddenAddress(address)).toBe(false)
-  })
-})
-
 describe('nextAttemptDelay', () => {
   it('waits between half the base and base · 2^(attempt-1), capped', () => {
     expect(nextAttemptDelay(1, 30_000, 3_600_000, () => 0)).toBe(15_000)
@@ -41,6 +28,27 @@ describe('nextAttemptDelay', () => {
     expect(nextAttemptDelay(4, 30_000, 3_600_000, () => 1)).toBe(240_000)
     expect(nextAttemptDelay(40, 30_000, 3_600_000, () => 1)).toBe(3_600_000)
     expect(nextAttemptDelay(4, 30_000, 3_600_000, () => 0.5)).toBe(120_000)
+  })
+})
+
+describe('send', () => {
+  it('refuses a literal forbidden address without connecting: Node looks no literal up', async () => {
+    let connections = 0
+    const listener = createTcpServer((socket) => {
+      connections++
+      socket.destroy()
+    })
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+    try {
+      const options = { allowPrivate: false, timeoutMs: 2_000, maxResponseBytes: 65_536, signal: new AbortController().signal }
+      expect(await send(`http://127.0.0.1:${(listener.address() as AddressInfo).port}/hook`, '{}', {}, options)).toEqual({
+        statusCode: null,
+        error: 'Refused: 127.0.0.1 resolves to 127.0.0.1, a private, loopback or link-local address.',
+      })
+      expect(connections).toBe(0)
+    } finally {
+      await new Promise((resolve) => listener.close(resolve))
+    }
   })
 })
 
