@@ -140,6 +140,8 @@ export function depthScenarios(seeded: DepthSeeded, tokenOf: (address: string) =
     'thread: last page': thread((t) => `/api/chat/${t.thread}/message/?page=last&page_size=10`),
     'thread: cursor page in the middle': thread((t) => `/api/chat/${t.thread}/message/?after=${t.cursorId}&limit=10`),
     'thread: detail': thread((t) => `/api/chat/${t.thread}/`),
+    // The same answer on both sides: a detail shows the latest 100 messages of any thread.
+    'thread: detail, against a 100-message thread': pair(seeded.deepThread, seeded.fullThread, (t) => `/api/chat/${t.thread}/`),
     'inbox: list page 1': inbox(() => '/api/chat/?page_size=20'),
     'inbox: list last page': inbox(() => '/api/chat/?page=last&page_size=20'),
     'inbox: new-messages': inbox(() => '/api/chat/new-messages/'),

@@ -25,6 +25,8 @@ const THREADS_PER_ADDRESS = 10
 const SHOP_EVERY = 10
 // Read markers sit this many messages before each thread's end: a little unread everywhere.
 const UNREAD_TAIL = 2
+/** The messages a thread's detail answers (docs/api.md §4). */
+const DETAIL_MESSAGES = 100
 const ROWS_PER_TRANSACTION = 50_000
 
 /**
@@ -175,6 +177,8 @@ export interface DepthTarget {
 export interface DepthSeeded {
   deepThread: DepthTarget
   shallowThread: DepthTarget
+  /** A thread of as many messages as a thread's detail answers: the deep detail's fair other side. */
+  fullThread: DepthTarget
   bigInbox: DepthTarget
   smallInbox: DepthTarget
 }
@@ -195,7 +199,7 @@ export async function seedDepth(
 ): Promise<DepthSeeded> {
   const seeded = await seed(path, dataset, holders, progress)
   const [deepA, deepB, big, small] = holders as [string, string, string, string]
-  const writer = openForSeeding(path, depth.threadMessages + depth.inboxThreads, progress)
+  const writer = openForSeeding(path, depth.threadMessages + DETAIL_MESSAGES + depth.inboxThreads, progress)
   const { sqlite, insertThread, insertParticipant, insertMessage, insertInbox, inBatches } = writer
   let threadId = (sqlite.prepare('select max(id) as id from threads').get() as { id: number }).id
   let messageId = (sqlite.prepare('select max(id) as id from messages').get() as { id: number }).id
@@ -222,6 +226,25 @@ export async function seedDepth(
       for (let id = readUpTo + 1; id <= lastId; id++) if (senderOf(id) !== address) unread++
       insertParticipant.run(deepId, address, position, readUpTo, unread, at(lastId))
     }
+  })()
+
+  // A thread of exactly as many messages as a detail shows, between the first holder and a new
+  // buyer, all read.
+  const fullPartner = addressFromPublicKey(randomBytes(64), 'standard', 'mainnet')
+  const fullId = ++threadId
+  const fullUuid = randomUUID()
+  const fullFirst = messageId + 1
+  const fullLast = messageId + DETAIL_MESSAGES
+  insertThread.run(fullId, fullUuid, threadKey([deepA, fullPartner], null), null, at(fullFirst), at(fullLast), 'the last one', fullLast, DETAIL_MESSAGES)
+  inBatches(DETAIL_MESSAGES, (i) => {
+    const id = fullFirst + i
+    const [sender, recipient] = i % 2 === 0 ? [fullPartner, deepA] : [deepA, fullPartner]
+    insertMessage.run(id, fullId, sender, `Message ${i + 1} of a hundred: same as usual?`, at(id))
+    insertInbox.run(recipient, id, fullId, at(id))
+  })
+  messageId = fullLast
+  sqlite.transaction(() => {
+    for (const [position, address] of [deepA, fullPartner].entries()) insertParticipant.run(fullId, address, position, fullLast, 0, at(fullLast))
   })()
 
   // The big inbox: a question and its answer in each thread, all read.
@@ -255,6 +278,7 @@ export async function seedDepth(
   const result: DepthSeeded = {
     deepThread: { address: deepA, thread: deepUuid, cursorId: firstId + Math.floor(depth.threadMessages / 2), partner: deepB },
     shallowThread: ordinary(deepA),
+    fullThread: { address: deepA, thread: fullUuid, cursorId: fullFirst - 1, partner: fullPartner },
     bigInbox: { ...ordinary(big), partner: partners[0]! },
     smallInbox: ordinary(small),
   }
