@@ -34,9 +34,6 @@ export class CachingSqliteDialect extends SqliteDialect {
  */
 const GROUP_COMMIT = 16
 
-/** What the members of a group SQLite rolled back as a whole (an I/O error, a full disk) learn. */
-const ROLLED_BACK = new Error('The database rolled this transaction back with the others committing with it.')
-
 interface Member {
   resolve(): void
   reject(error: unknown): void
@@ -75,7 +72,8 @@ class CachingSqliteDriver implements Driver {
   async releaseConnection(): Promise<void> {
     const committed = this.#joined ? new Promise<void>((resolve, reject) => this.#members.push({ resolve, reject })) : undefined
     this.#joined = false
-    if (!this.#database.inTransaction) this.#settle(this.#members.length > 0 ? ROLLED_BACK : null)
+    // SQLite ended the transaction itself (an I/O error, a full disk): the group went with it.
+    if (!this.#database.inTransaction) this.#settle(this.#members.length > 0 ? new Error('The database rolled this transaction back with its group.') : null)
     else if (this.#members.length >= GROUP_COMMIT) this.#commitGroup()
     else this.#commitSoon()
     const next = this.#waiting.shift()
@@ -99,8 +97,6 @@ class CachingSqliteDriver implements Driver {
       this.#database.exec('rollback to member')
       this.#database.exec('release member')
     }
-    // Otherwise the error ended SQLite's whole transaction (a full disk, say), and the group with
-    // it: releaseConnection tells its members.
   }
 
   async destroy(): Promise<void> {
@@ -111,15 +107,15 @@ class CachingSqliteDriver implements Driver {
 
   /**
    * Commits once this turn of the event loop is over: the requests it reads from their sockets
-   * meanwhile join the group; a connection still held then is committed at the next turn.
+   * meanwhile join the group. A connection still held then is its holder's to commit: its
+   * release plans the commit again.
    */
   #commitSoon(): void {
     if (this.#commitPlanned) return
     this.#commitPlanned = true
     setImmediate(() => {
       this.#commitPlanned = false
-      if (this.#busy) this.#commitSoon()
-      else if (this.#database.inTransaction) this.#commitGroup()
+      if (!this.#busy && this.#database.inTransaction) this.#commitGroup()
     })
   }
 
@@ -128,8 +124,13 @@ class CachingSqliteDriver implements Driver {
       this.#database.exec('commit')
       this.#settle(null)
     } catch (error) {
-      if (this.#database.inTransaction) this.#database.exec('rollback')
       this.#settle(error)
+      // A transaction SQLite kept open after a failed commit would carry the group's writes into the next.
+      try {
+        if (this.#database.inTransaction) this.#database.exec('rollback')
+      } catch {
+        // Nothing more can be undone; the next statement reports the connection's state.
+      }
     }
   }
 
