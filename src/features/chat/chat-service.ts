@@ -232,6 +232,8 @@ export class ChatService {
   async listMessages(caller: string, uuid: string, slice: MessageSlice): Promise<MessagePage> {
     const thread = await this.#visibleThread(caller, uuid)
     const count = thread.message_count
+    // `page=last` asks for the count alone first (a slice of none).
+    if (slice.limit === 0) return { count, messages: [], hasNext: false, hasPrevious: false }
     const [records, participants, consent] = await Promise.all([
       this.#messages.messages(thread, slice),
       this.#participantsOf(thread),

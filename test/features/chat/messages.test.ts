@@ -195,6 +195,18 @@ forEachEngine((engine) => {
       const { alice, uuid } = await conversation()
       expect(await alice.listMessages(uuid)).toEqual({ count: 0, next: null, previous: null, results: [] })
     })
+
+    it('answers page=last with the last page, links as for its number, and an empty thread with its empty first page', async () => {
+      const { alice, bob, uuid } = await conversation()
+      await send(alice, uuid, Array.from({ length: 23 }, (_, i) => `m${i + 1}`))
+      const last = await raw(server, 'GET', `/api/chat/${uuid}/message/?page=last&page_size=10`, { token: bob.token })
+      expect(last.json).toEqual(await bob.listMessages(uuid, { page: 3, page_size: 10 }))
+      expect(last.json).toMatchObject({ count: 23, next: null, previous: `${server.url}/api/chat/${uuid}/message/?page=2&page_size=10` })
+      expect((last.json as { results: Array<{ content: string }> }).results.map((m) => m.content)).toEqual(['m21', 'm22', 'm23'])
+      const empty = await conversation()
+      const none = await raw(server, 'GET', `/api/chat/${empty.uuid}/message/?page=last`, { token: empty.alice.token })
+      expect(none.json).toEqual({ count: 0, next: null, previous: null, results: [] })
+    })
   })
 
   describe('GET /api/chat/{uuid}/message/ by cursor', () => {
