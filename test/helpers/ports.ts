@@ -9,3 +9,24 @@ export async function freePort(): Promise<number> {
   if (typeof address !== 'object' || address === null) throw new Error('no free port')
   return address.port
 }
+
+/** A loopback listener that hangs up on every connection and counts them: proof a refused request never connected. */
+export interface CountingListener {
+  readonly port: number
+  connections(): number
+  close(): Promise<void>
+}
+
+export async function countingListener(): Promise<CountingListener> {
+  let connections = 0
+  const server = createServer((socket) => {
+    connections++
+    socket.destroy()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as { port: number }).port,
+    connections: () => connections,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}

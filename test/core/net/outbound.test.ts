@@ -1,8 +1,9 @@
 import type * as Dns from 'node:dns'
 import type { LookupAddress, LookupOptions } from 'node:dns'
-import { connect, createServer, type AddressInfo, type LookupFunction } from 'node:net'
+import { connect, type LookupFunction } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { checkedLookup, ForbiddenAddressError, hostOf, hostRefusal, isForbiddenAddress } from '../../../src/core/net/outbound.js'
+import { countingListener, type CountingListener } from '../../helpers/ports.js'
 
 /** Names made up for these tests and what they resolve to; any other name asks the system. */
 const madeUp = vi.hoisted(() => new Map<string, LookupAddress[]>())
@@ -130,18 +131,16 @@ describe('checkedLookup', () => {
   })
 
   describe('as the lookup of a connection', () => {
-    let connections = 0
-    const listener = createServer((socket) => {
-      connections++
-      socket.destroy()
+    let listener: CountingListener
+    beforeAll(async () => {
+      listener = await countingListener()
     })
-    beforeAll(() => new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve)))
-    afterAll(() => new Promise((resolve) => listener.close(resolve)))
+    afterAll(() => listener.close())
 
     /** Connects to the listener by the name `localhost`; answers the error, or null once connected. */
     function connectByName(lookup: LookupFunction): Promise<Error | null> {
       return new Promise((resolve) => {
-        const socket = connect({ host: 'localhost', port: (listener.address() as AddressInfo).port, lookup })
+        const socket = connect({ host: 'localhost', port: listener.port, lookup })
         socket.on('connect', () => {
           socket.destroy()
           resolve(null)
@@ -152,9 +151,9 @@ describe('checkedLookup', () => {
 
     it('keeps the socket from connecting to a refused address, and lets it connect once allowed', async () => {
       expect(await connectByName(checkedLookup(false))).toBeInstanceOf(ForbiddenAddressError)
-      expect(connections).toBe(0)
+      expect(listener.connections()).toBe(0)
       expect(await connectByName(checkedLookup(true))).toBeNull()
-      await vi.waitFor(() => expect(connections).toBe(1))
+      await vi.waitFor(() => expect(listener.connections()).toBe(1))
     })
   })
 })

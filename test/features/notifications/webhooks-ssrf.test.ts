@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { createServer as createTcpServer, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -10,6 +10,7 @@ import { nextAttemptDelay } from '../../../src/features/notifications/webhook-ru
 import { send } from '../../../src/features/notifications/webhook-sender.js'
 import { raw } from '../../helpers/contract.js'
 import { forEachEngine } from '../../helpers/engines.js'
+import { countingListener } from '../../helpers/ports.js'
 import { startTestServer, type TestServer } from '../../helpers/server.js'
 import { startReceiver } from '../../helpers/webhook-receiver.js'
 
@@ -33,21 +34,16 @@ describe('nextAttemptDelay', () => {
 
 describe('send', () => {
   it('refuses a literal forbidden address without connecting: Node looks no literal up', async () => {
-    let connections = 0
-    const listener = createTcpServer((socket) => {
-      connections++
-      socket.destroy()
-    })
-    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+    const listener = await countingListener()
     try {
       const options = { allowPrivate: false, timeoutMs: 2_000, maxResponseBytes: 65_536, signal: new AbortController().signal }
-      expect(await send(`http://127.0.0.1:${(listener.address() as AddressInfo).port}/hook`, '{}', {}, options)).toEqual({
+      expect(await send(`http://127.0.0.1:${listener.port}/hook`, '{}', {}, options)).toEqual({
         statusCode: null,
         error: 'Refused: 127.0.0.1 resolves to 127.0.0.1, a private, loopback or link-local address.',
       })
-      expect(connections).toBe(0)
+      expect(listener.connections()).toBe(0)
     } finally {
-      await new Promise((resolve) => listener.close(resolve))
+      await listener.close()
     }
   })
 })
@@ -94,19 +90,14 @@ forEachEngine((engine) => {
     })
 
     it('refuses to connect to a name that resolves to a loopback address, checked after DNS: the listener sees no connection', async () => {
-      let connections = 0
-      const listener = createTcpServer((socket) => {
-        connections++
-        socket.destroy()
-      })
-      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+      const listener = await countingListener()
       try {
-        const delivery = await tried(strict, `https://localhost:${(listener.address() as AddressInfo).port}/hook`)
+        const delivery = await tried(strict, `https://localhost:${listener.port}/hook`)
         expect(delivery).toMatchObject({ status: 'pending', last_status_code: null })
         expect(delivery.last_error).toMatch(/^Refused: localhost resolves to (127\.0\.0\.1|::1), a private, loopback or link-local address\.$/)
-        expect(connections).toBe(0)
+        expect(listener.connections()).toBe(0)
       } finally {
-        await new Promise((resolve) => listener.close(resolve))
+        await listener.close()
       }
     })
   })
