@@ -89,8 +89,12 @@ function sendUntil(stopped: () => boolean, senders: readonly VfxChatClient[], th
   return { acknowledged, done: Promise.all(loops) }
 }
 
-/** Every message of the thread, from the database, in id order. */
-async function storedIds(reader: VfxChatClient, thread: string): Promise<number[]> {
+/**
+ * Every message of the thread, from the database, in id order: asked of node A itself, not
+ * through nginx, which answers 502 once while it still counts both just-restarted nodes as down.
+ */
+async function storedIds(token: string, thread: string): Promise<number[]> {
+  const reader = new VfxChatClient(nodeA.url, token)
   const ids: number[] = []
   for (let page = await reader.listMessages(thread, { after: 0, limit: 500 }); page.results.length > 0; ) {
     ids.push(...page.results.map((m) => m.id))
@@ -132,7 +136,7 @@ describe('a node killed between its commits and its publishes', () => {
     stopping = true
     await sending.done
 
-    const ids = await storedIds(everyone[0]!, thread.uuid)
+    const ids = await storedIds(everyone[0]!.token!, thread.uuid)
     expect(unpublished).toBeGreaterThan(0)
     expect(ids).toEqual(expect.arrayContaining(sending.acknowledged))
     await expectDeliveredOnce(streams, ids)
@@ -166,7 +170,7 @@ describe('Redis restarting under load', () => {
     stopping = true
     await Promise.all([sending.done, watching])
 
-    const ids = await storedIds(everyone[0]!, thread.uuid)
+    const ids = await storedIds(everyone[0]!.token!, thread.uuid)
     expect(ids).toEqual(expect.arrayContaining(sending.acknowledged))
     await expectDeliveredOnce(streams, ids)
   }, 60_000)
@@ -192,7 +196,7 @@ describe('a rolling restart of both nodes behind nginx', () => {
     stopping = true
     await sending.done
 
-    const ids = await storedIds(everyone[0]!, thread.uuid)
+    const ids = await storedIds(everyone[0]!.token!, thread.uuid)
     // Each acknowledged send is stored once: retries by client_id never made a second message.
     expect(ids).toEqual([...sending.acknowledged].sort((a, b) => a - b))
     for (const stream of received) {

@@ -8,9 +8,10 @@ const STATEMENT_CACHE_SIZE = 500
 /**
  * Kysely's SQLite dialect with a driver built for many small queries: each SQL text is
  * prepared once and reused (Kysely's own driver prepares on every execution, which costs
- * more than running most of our queries), the one connection is handed over in FIFO order
- * instead of waking every waiter at each release, and a file database is checkpointed from
- * a worker thread (see wal-checkpointer.ts).
+ * more than running most of our queries), the reads of one turn of the event loop share one
+ * read transaction, the one connection is handed over in FIFO order instead of waking every
+ * waiter at each release, and a file database is checkpointed from a worker thread (see
+ * wal-checkpointer.ts).
  */
 export class CachingSqliteDialect extends SqliteDialect {
   readonly #database: SQLite.Database
@@ -31,6 +32,11 @@ export class CachingSqliteDialect extends SqliteDialect {
  * GROUP_COMMIT members have joined. A commit writes every page the group changed to the WAL,
  * and consecutive sends change the same pages (the last leaf of each index), so a group costs
  * little more than one. No member returns before the commit that makes it durable.
+ *
+ * Reads outside a transaction share one too, a read transaction that also ends with the
+ * turn: a statement on its own takes and drops SQLite's WAL read lock, two fcntl() system
+ * calls, which cost more than most of our queries. A write ends the read transaction first,
+ * so it never upgrades a snapshot another connection may have written past since.
  */
 const GROUP_COMMIT = 16
 
@@ -50,10 +56,24 @@ class CachingSqliteDriver implements Driver {
   /** The connection's holder released its savepoint: its release waits for the group's commit. */
   #joined = false
   #commitPlanned = false
+  /** The open SQLite transaction is this turn's read transaction, not a group's. */
+  #reading = false
+  readonly #begin: SQLite.Statement
+  readonly #beginWrite: SQLite.Statement
+  readonly #commit: SQLite.Statement
 
   constructor(database: SQLite.Database) {
     this.#database = database
-    this.#connection = new CachingSqliteConnection(database)
+    this.#begin = database.prepare('begin')
+    this.#beginWrite = database.prepare('begin immediate')
+    this.#commit = database.prepare('commit')
+    this.#connection = new CachingSqliteConnection(database, (readonly) => {
+      if (!readonly) this.#endRead()
+      else if (!database.inTransaction) {
+        this.#begin.run()
+        this.#reading = true
+      }
+    })
   }
 
   async init(): Promise<void> {
@@ -83,7 +103,10 @@ class CachingSqliteDriver implements Driver {
   }
 
   async beginTransaction(): Promise<void> {
-    if (!this.#database.inTransaction) this.#database.exec('begin')
+    this.#endRead()
+    // Immediate: the write lock is taken before the member's first read, so its reads and
+    // writes see one state even when another connection writes to the file meanwhile.
+    if (!this.#database.inTransaction) this.#beginWrite.run()
     this.#database.exec('savepoint member')
   }
 
@@ -119,9 +142,17 @@ class CachingSqliteDriver implements Driver {
     })
   }
 
+  #endRead(): void {
+    if (!this.#reading) return
+    this.#reading = false
+    this.#commit.run()
+  }
+
+  /** Commits the open transaction, a group's or the turn's reads. */
   #commitGroup(): void {
+    this.#reading = false
     try {
-      this.#database.exec('commit')
+      this.#commit.run()
       this.#settle(null)
     } catch (error) {
       this.#settle(error)
@@ -147,13 +178,17 @@ class CachingSqliteDriver implements Driver {
 class CachingSqliteConnection implements DatabaseConnection {
   readonly #database: SQLite.Database
   readonly #statements = new Map<string, SQLite.Statement>()
+  /** Told before each statement whether it only reads, so the driver can open or end the turn's read transaction. */
+  readonly #beforeStatement: (readonly: boolean) => void
 
-  constructor(database: SQLite.Database) {
+  constructor(database: SQLite.Database, beforeStatement: (readonly: boolean) => void) {
     this.#database = database
+    this.#beforeStatement = beforeStatement
   }
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const statement = this.#prepare(query.sql)
+    this.#beforeStatement(statement.readonly)
     if (statement.reader) return { rows: statement.all(query.parameters) as R[] }
     const { changes, lastInsertRowid } = statement.run(query.parameters)
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }

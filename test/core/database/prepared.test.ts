@@ -142,5 +142,40 @@ describe('the SQLite driver', () => {
       expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
       expect(seen()).toBe('g1,g2,g3,h1,h3')
     })
+
+    describe('while another connection writes', () => {
+      let writer: SQLite.Database
+      beforeAll(() => {
+        // No busy wait: a checkpoint blocked by a reader reports it at once.
+        writer = new SQLite(join(folder, 'chat.db'), { timeout: 0 })
+      })
+      afterAll(() => writer.close())
+      const written = (hash: string) =>
+        writer.prepare('insert into tokens (token_hash, address, expires_at) values (?, ?, ?)').run(hash, `R${hash}`, '2030-01-01T00:00:00.000Z')
+      const hashes = async () => (await file.selectFrom('tokens').select('token_hash').orderBy('token_hash').execute()).map((row) => row.token_hash).join(',')
+      const turnEnds = () => new Promise((resolve) => setImmediate(resolve))
+
+      it("reads of one turn see one state, and hold SQLite's read lock only until the turn ends", async () => {
+        const before = await hashes()
+        written('r1')
+        expect(await hashes()).toBe(before)
+        // A truncating checkpoint must wait for every reader; this turn's still holds its snapshot.
+        expect(writer.pragma('wal_checkpoint(TRUNCATE)')).toEqual([expect.objectContaining({ busy: 1 })])
+        await turnEnds()
+        expect(writer.pragma('wal_checkpoint(TRUNCATE)')).toEqual([expect.objectContaining({ busy: 0 })])
+        expect(await hashes()).toBe(`${before},r1`)
+      })
+
+      it('writes after reads of the same turn, though another connection wrote since they began', async () => {
+        const s1Seen = async (trx: Kysely<AuthTables>) => (await trx.selectFrom('tokens').select('token_hash').where('token_hash', '=', 's1').execute()).length
+        await hashes()
+        written('s1')
+        await file.transaction().execute(async (trx) => add(trx, `s2-after-${await s1Seen(trx)}`))
+        await hashes()
+        written('s3')
+        await add(file, 's4')
+        expect(seen()).toBe('g1,g2,g3,h1,h3,r1,s1,s2-after-1,s3,s4')
+      })
+    })
   })
 })
