@@ -185,6 +185,7 @@ const report: Report = {
   fanout: [],
   fanoutSkipped: quick ? 'Quick run: the 10,000-subscriber and WebSocket fan-outs are skipped.' : null,
   costs: {},
+  paced: new Map(),
   checkpoint: null,
   verifyMicros: Number.NaN,
   attachments: { photoBytes: Number.NaN, thumbnailBytes: Number.NaN, uploadConnections: UPLOAD_CONNECTIONS, uploadSeconds: PLAN.uploadSeconds, upload: null, thumbnail: null, streaming: null },
@@ -267,6 +268,11 @@ try {
   }
   for (const name of ['send', 'signin'] as const) {
     if (wanted(name)) report.requests.set(name, await paired(name, service, scenarios[name]))
+  }
+  for (const [name, cost] of Object.entries(report.costs)) {
+    if (!report.requests.has(name)) continue
+    const paced = [{ method: 'GET', path: `/paced?micros=${Math.round(cost.serviceMicros)}` }]
+    report.paced.set(name, await measure(`ceiling kept busy ${Math.round(cost.serviceMicros)} µs a request (${name}'s service time)`, ceiling, paced, true))
   }
 
   if (depth && depthService) {
