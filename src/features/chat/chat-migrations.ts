@@ -53,6 +53,14 @@ export function chatMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropIndex('inbox_thread').execute()
       },
     },
+    '0018_participants_in_order': {
+      // A page of threads lists each one's participants in the order they joined: from this
+      // index alone, where the primary key's order (by address) needed every row read and sorted.
+      // Sends never touch it: they move read markers and unread counts, which it leaves out.
+      async up(db) {
+        await db.schema.createIndex('thread_participants_order').on('thread_participants').columns(['thread_id', 'position', 'address']).execute()
+      },
+    },
   }
 }
 

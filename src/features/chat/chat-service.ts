@@ -101,7 +101,7 @@ export class ChatService {
   async listThreads(caller: string, filter: ThreadListFilter & { consent?: Consent }, limit: number, offset: number) {
     const [hiddenWith, folders] = await Promise.all([this.#blocks.blockedBy(caller), this.#consent.foldersOf(caller)])
     const { count, threads } = await this.#threads.listThreads(caller, { ...filter, ...folderFilter(folders, filter.consent), hiddenWith }, limit, offset)
-    const participants = await this.#threads.participants(threads.map((thread) => thread.id))
+    const participants = await this.#threads.addresses(threads.map((thread) => thread.id))
     // The caller's own consent to each thread is what its folders hold: no second read.
     const request = new Set(folders.request)
     const declined = new Set(folders.declined)
@@ -178,7 +178,7 @@ export class ChatService {
       this.#consent.of([thread.id]),
     ])
     return {
-      ...toThread(thread, participants, consent.stateOf(thread.id, caller)),
+      ...toThread(thread, participants.map((p) => p.address), consent.stateOf(thread.id, caller)),
       messages: await this.#withReadState(messages, participants, caller, consent),
     }
   }

@@ -37,10 +37,10 @@ export function previewOf(attachments: readonly Attachment[]): string {
   return attachments.every((attachment) => attachment.kind === 'image') ? 'Photo' : 'File'
 }
 
-export function toThread(thread: ThreadRecord, participants: readonly Participant[], consent: Consent): Thread {
+export function toThread(thread: ThreadRecord, participants: string[], consent: Consent): Thread {
   return {
     uuid: thread.uuid,
-    participants: participants.map((p) => p.address),
+    participants,
     shop: thread.shop,
     created_at: thread.created_at,
     updated_at: thread.updated_at,

@@ -160,6 +160,15 @@ export class ThreadRepository {
     return { count, threads: rows.map(toThreadRecord) }
   }
 
+  /** The addresses in each thread, in the order they joined: what a list of threads shows. */
+  async addresses(threadIds: readonly number[]): Promise<Map<number, string[]>> {
+    const byThread = new Map<number, string[]>(threadIds.map((id) => [id, []]))
+    if (threadIds.length === 0) return byThread
+    const { rows } = await addressesOfThreads(this.#db, threadIds)
+    for (const row of rows) byThread.get(row.thread_id)?.push(row.address)
+    return byThread
+  }
+
   /** Participants of each thread, in creation order, with their read markers. */
   async participants(threadIds: readonly number[]): Promise<Map<number, Participant[]>> {
     const byThread = new Map<number, Participant[]>(threadIds.map((id) => [id, []]))
@@ -411,6 +420,13 @@ const participantsOfThread = prepared((db: Kysely<ChatTables>, threadId: number)
 // A page of the inbox (0 is no thread's id).
 const participantsOfThreads = preparedList(
   (db: Kysely<ChatTables>, threadIds: readonly number[]) => participantsQuery(db).where('thread_id', 'in', threadIds),
+  0,
+)
+
+// Read from the index thread_participants_order alone (0 is no thread's id).
+const addressesOfThreads = preparedList(
+  (db: Kysely<ChatTables>, threadIds: readonly number[]) =>
+    db.selectFrom('thread_participants').select(['thread_id', 'address']).where('thread_id', 'in', threadIds).orderBy('thread_id').orderBy('position'),
   0,
 )
 
