@@ -54,12 +54,7 @@ export async function measureCosts(
   const sqlite = new SQLite(path)
   sqlite.pragma('synchronous = NORMAL')
   let captured: Captured[] | null = null
-  const db = new Kysely<object>({
-    dialect: new CachingSqliteDialect(sqlite),
-    log: (event) => {
-      if (event.level === 'query') captured?.push({ sql: event.query.sql, parameters: event.query.parameters })
-    },
-  })
+  const db = new Kysely<object>({ dialect: new CachingSqliteDialect(sqlite, (query) => captured?.push({ sql: query.sql, parameters: query.parameters })) })
   // The server's own wiring, without HTTP: the costs measured are the service's as it runs.
   const config = loadConfig({ DATABASE_URL: `sqlite:${path}`, RATE_LIMIT_SEND: '0' })
   const { auth, chat } = await buildFeatures(config, { db, engine: 'sqlite', orderMessages: SINGLE_WRITER, bus: new InProcessBus(), clock: systemClock, limits: await openLimits(config) })

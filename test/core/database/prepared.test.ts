@@ -87,6 +87,22 @@ describe('the SQLite driver', () => {
     expect(order).toEqual(['first begin', 'first end', 'second begin', 'second end', 'third begin', 'third end'])
   })
 
+  it('runs a prepared query at once only when no transaction holds the connection, or in the one that does', async () => {
+    const tokenOf = prepared((db: Kysely<AuthTables>, hash: string) => db.selectFrom('tokens').select('address').where('token_hash', '=', hash))
+    const order: string[] = []
+    const holding = db.transaction().execute(async (trx) => {
+      await trx.insertInto('tokens').values({ token_hash: 'q', address: 'Rquinn', expires_at: '2030-01-01T00:00:00.000Z' }).execute()
+      order.push(`inside: ${(await tokenOf(trx, 'q')).rows.length}`)
+      await sleep(20)
+      order.push('transaction done')
+    })
+    await sleep(5)
+    const outside = tokenOf(db, 'q').then(({ rows }) => void order.push(`outside: ${rows.length}`))
+    await Promise.all([holding, outside])
+    expect(order).toEqual(['inside: 1', 'transaction done', 'outside: 1'])
+    expect((await tokenOf(db, 'q')).rows).toEqual([{ address: 'Rquinn' }])
+  })
+
   it('rolls a failed transaction back and serves the next caller', async () => {
     const failing = db.transaction().execute(async (trx) => {
       await trx.insertInto('tokens').values({ token_hash: 'd', address: 'Rdave', expires_at: '2030-01-01T00:00:00.000Z' }).execute()
