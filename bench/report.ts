@@ -84,16 +84,23 @@ export const BEFORE_CPU: Record<string, number> = { read: 349, list: 492, 'new-m
 /** The ceiling's own CPU per request in the runs BEFORE_CPU comes from. */
 const BEFORE_CEILING_CPU = 16
 /**
- * Issue 13's second step (group commit, the outbox's listeners, a page's attachments by range,
- * nullable fields, fewer hooks), against the code before it: server CPU µs per request in
- * alternating runs of the same requests, 50 connections, 5 s each, on one machine within
- * minutes; means of `runs` runs each (`send` of `sendRuns`).
+ * Issue 13's third step (a read transaction per turn, prepared queries straight to the
+ * connection, the participants' index) against the code before it, on one machine within
+ * minutes. `service`: CPU µs per call of the service without HTTP, both trees in one process
+ * taking turns every 500 calls, median of `rounds` turns each. `http`: server CPU µs per request,
+ * runs of the two servers alternating (50 connections, 3 s each), median of `runs` each.
  */
 const LAST_STEP = {
-  runs: 5,
-  sendRuns: 9,
-  before: { read: 652, list: 1008, 'new-messages': 751, detail: 641, send: 1563 } as Record<string, number>,
-  after: { read: 633, list: 928, 'new-messages': 747, detail: 646, send: 1041 } as Record<string, number>,
+  service: {
+    rounds: 22,
+    before: { read: 140, list: 237, 'new-messages': 174, detail: 148, send: 418 } as Record<string, number>,
+    after: { read: 78, list: 146, 'new-messages': 102, detail: 82, send: 325 } as Record<string, number>,
+  },
+  http: {
+    runs: 6,
+    before: { read: 476, list: 565, 'new-messages': 419, detail: 578, send: 599 } as Record<string, number>,
+    after: { read: 438, list: 452, 'new-messages': 379, detail: 563, send: 514 } as Record<string, number>,
+  },
 }
 const RSS_PER_STREAM = 20 * 1024
 // The attachment targets: a photo is accepted within a second at UPLOAD_P99_MS; uploads stream
@@ -601,11 +608,12 @@ Machines of this kind differ several-fold from one day to the next, and not in p
 ceiling's request is mostly system calls, the service's mostly JavaScript and SQLite. So
 neither these absolute figures nor their multiples of the ceiling compare across days; each
 change was measured against the code before it on the same machine within minutes. The last
-step (group commit, the outbox's listeners, a page's attachments by range, nullable fields,
-fewer hooks), in alternating runs (means of ${LAST_STEP.runs}, \`send\` of ${LAST_STEP.sendRuns}): ${Object.keys(LAST_STEP.before)
-  .map((name) => `\`${name}\` ${number(LAST_STEP.before[name]!)} → ${number(LAST_STEP.after[name]!)} µs`)
-  .join(', ')}; a run's reads move by 10–15 % from one run to the next on this machine, so only the send's change
-is beyond the noise.
+step (a read transaction per turn, prepared queries straight to the connection, the
+participants' index), in the service alone, both trees in one process taking turns (median of
+${LAST_STEP.service.rounds} turns): ${steps(LAST_STEP.service)}; over HTTP, alternating runs (median of
+${LAST_STEP.http.runs}): ${steps(LAST_STEP.http)}. The service's own time fell by 1.3–1.8×. Over HTTP a run
+moves by 10–30 % from one run to the next on this machine, so those figures show the direction
+more than the size; the HTTP layer itself was not changed in this step.
 
 Measured and left alone: verifying signatures with OpenSSL (\`node:crypto\`) instead of @noble/curves halves the
 sign-in's CPU (about 0.7 ms instead of 1.3 ms) but moves a security check to a second
@@ -690,6 +698,13 @@ held 99 % of the time, with 8 and 18 sends waiting for it (73 and 206 ms of wait
 the lock, not the nodes, set the cluster's send rate.
 ${CLUSTER_END}
 `
+}
+
+/** `read 140 → 78 µs, …` for one of LAST_STEP's measurements. */
+function steps({ before, after }: { before: Record<string, number>; after: Record<string, number> }): string {
+  return Object.keys(before)
+    .map((name) => `\`${name}\` ${number(before[name]!)} → ${number(after[name]!)} µs`)
+    .join(', ')
 }
 
 /** The measurements in this run that explain each missed target. */

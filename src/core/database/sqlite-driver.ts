@@ -88,7 +88,7 @@ class CachingSqliteDriver implements Driver {
   readonly #begin: SQLite.Statement
   readonly #beginWrite: SQLite.Statement
   readonly #commit: SQLite.Statement
-
+  /** `init` has run (the checkpointer is started): until then queries go through Kysely, which runs it first. */
   #initialized = false
 
   constructor(database: SQLite.Database, observe: ObserveQuery | undefined) {
