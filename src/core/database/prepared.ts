@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely'
+import type { Compilable, CompiledQuery, DialectAdapter, Kysely, QueryResult } from 'kysely'
 import { runAtOnce } from './sqlite-driver.js'
 
 /** Stand-ins for a prepared query's arguments while it is built; each is a distinct object. */
@@ -50,13 +50,13 @@ export function prepared<DB, A extends unknown[], R>(
     let template = templates.get(adapter)
     if (template === undefined) templates.set(adapter, (template = compile(db, build)))
     const parameters = template.bindings.map((binding) => ('argument' in binding ? args[binding.argument] : binding.value))
-    return execute(db, { ...template.compiled, parameters })
+    return execute(db, adapter, { ...template.compiled, parameters })
   }
 }
 
 /** On SQLite at once where the connection allows it (see `runAtOnce`), else through Kysely. */
-function execute<DB, R>(db: Kysely<DB>, query: CompiledQuery<R>): Promise<QueryResult<R>> {
-  return runAtOnce<DB, R>(db, query) ?? db.executeQuery<R>(query)
+function execute<DB, R>(db: Kysely<DB>, adapter: DialectAdapter, query: CompiledQuery<R>): Promise<QueryResult<R>> {
+  return runAtOnce<DB, R>(db, adapter, query) ?? db.executeQuery<R>(query)
 }
 
 function compile<DB, A extends unknown[], R>(db: Kysely<DB>, build: (db: Kysely<DB>, ...args: A) => Compilable<R>, standIns: unknown[] = slots(8)) {
@@ -110,6 +110,6 @@ export function preparedList<DB, V, R>(
     const parameters = template.bindings.map((binding) =>
       'argument' in binding ? (binding.argument < values.length ? values[binding.argument] : filler) : binding.value,
     )
-    return execute(db, { ...template.compiled, parameters })
+    return execute(db, adapter, { ...template.compiled, parameters })
   }
 }

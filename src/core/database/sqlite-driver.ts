@@ -45,12 +45,12 @@ const drivers = new WeakMap<DialectAdapter, CachingSqliteDriver>()
 /**
  * Runs `query` on the connection at once, without Kysely's executor: that is nine async calls
  * and their promises per query, more garbage than the rows, and more time than most of our
- * queries take. Possible when `db` runs on this dialect and either is the transaction that
- * holds the one connection or finds it free; otherwise undefined, and Kysely runs the query
- * in its turn.
+ * queries take. Possible when `db` runs on this dialect (`adapter` is its executor's, which
+ * the caller has at hand) and either is the transaction that holds the one connection or finds
+ * it free; otherwise undefined, and Kysely runs the query in its turn.
  */
-export function runAtOnce<DB, R>(db: Kysely<DB>, query: CompiledQuery): Promise<QueryResult<R>> | undefined {
-  return drivers.get(db.getExecutor().adapter)?.runAtOnce<R>(query, db.isTransaction)
+export function runAtOnce<DB, R>(db: Kysely<DB>, adapter: DialectAdapter, query: CompiledQuery): Promise<QueryResult<R>> | undefined {
+  return drivers.get(adapter)?.runAtOnce<R>(query, db.isTransaction)
 }
 
 /**
@@ -85,21 +85,26 @@ class CachingSqliteDriver implements Driver {
   #commitPlanned = false
   /** The open SQLite transaction is this turn's read transaction, not a group's. */
   #reading = false
-  readonly #begin: SQLite.Statement
-  readonly #beginWrite: SQLite.Statement
-  readonly #commit: SQLite.Statement
+  /** The transaction statements, prepared once like every other. */
+  readonly #control: Record<'begin' | 'beginWrite' | 'savepoint' | 'release' | 'rollbackTo' | 'commit' | 'rollback', SQLite.Statement>
   /** `init` has run (the checkpointer is started): until then queries go through Kysely, which runs it first. */
   #initialized = false
 
   constructor(database: SQLite.Database, observe: ObserveQuery | undefined) {
     this.#database = database
-    this.#begin = database.prepare('begin')
-    this.#beginWrite = database.prepare('begin immediate')
-    this.#commit = database.prepare('commit')
+    this.#control = {
+      begin: database.prepare('begin'),
+      beginWrite: database.prepare('begin immediate'),
+      savepoint: database.prepare('savepoint member'),
+      release: database.prepare('release member'),
+      rollbackTo: database.prepare('rollback to member'),
+      commit: database.prepare('commit'),
+      rollback: database.prepare('rollback'),
+    }
     this.#connection = new CachingSqliteConnection(database, observe, (readonly) => {
       if (!readonly) this.#endRead()
       else if (!database.inTransaction) {
-        this.#begin.run()
+        this.#control.begin.run()
         this.#reading = true
       }
     })
@@ -117,13 +122,12 @@ class CachingSqliteDriver implements Driver {
   runAtOnce<R>(query: CompiledQuery, holder: boolean): Promise<QueryResult<R>> | undefined {
     if (!this.#initialized || (this.#busy && !holder)) return undefined
     try {
-      const result = this.#connection.run<R>(query)
-      // What a release does after a lone query: the turn's read transaction, or a group this
-      // write joined, commits when the turn ends.
-      if (!holder && this.#database.inTransaction) this.#commitSoon()
-      return Promise.resolve(result)
+      return Promise.resolve(this.#connection.run<R>(query))
     } catch (error) {
       return Promise.reject(error)
+    } finally {
+      // As a release would: the holder's own release does it for a transaction's queries.
+      if (!holder) this.#afterUse()
     }
   }
 
@@ -137,10 +141,7 @@ class CachingSqliteDriver implements Driver {
   async releaseConnection(): Promise<void> {
     const committed = this.#joined ? new Promise<void>((resolve, reject) => this.#members.push({ resolve, reject })) : undefined
     this.#joined = false
-    // SQLite ended the transaction itself (an I/O error, a full disk): the group went with it.
-    if (!this.#database.inTransaction) this.#settle(this.#members.length > 0 ? new Error('The database rolled this transaction back with its group.') : null)
-    else if (this.#members.length >= GROUP_COMMIT) this.#commitGroup()
-    else this.#commitSoon()
+    this.#afterUse()
     const next = this.#waiting.shift()
     if (next) next()
     else this.#busy = false
@@ -151,19 +152,19 @@ class CachingSqliteDriver implements Driver {
     this.#endRead()
     // Immediate: the write lock is taken before the member's first read, so its reads and
     // writes see one state even when another connection writes to the file meanwhile.
-    if (!this.#database.inTransaction) this.#beginWrite.run()
-    this.#database.exec('savepoint member')
+    if (!this.#database.inTransaction) this.#control.beginWrite.run()
+    this.#control.savepoint.run()
   }
 
   async commitTransaction(): Promise<void> {
-    this.#database.exec('release member')
+    this.#control.release.run()
     this.#joined = true
   }
 
   async rollbackTransaction(): Promise<void> {
     if (this.#database.inTransaction) {
-      this.#database.exec('rollback to member')
-      this.#database.exec('release member')
+      this.#control.rollbackTo.run()
+      this.#control.release.run()
     }
   }
 
@@ -187,23 +188,34 @@ class CachingSqliteDriver implements Driver {
     })
   }
 
+  /**
+   * After each use of the connection, by a transaction or a lone query: a group SQLite ended
+   * itself (an I/O error, a full disk) is told so; otherwise the open transaction, a group's or
+   * the turn's reads, commits when the turn ends, or now once the group is full.
+   */
+  #afterUse(): void {
+    if (!this.#database.inTransaction) this.#settle(this.#members.length > 0 ? new Error('The database rolled this transaction back with its group.') : null)
+    else if (this.#members.length >= GROUP_COMMIT) this.#commitGroup()
+    else this.#commitSoon()
+  }
+
   #endRead(): void {
     if (!this.#reading) return
     this.#reading = false
-    this.#commit.run()
+    this.#control.commit.run()
   }
 
   /** Commits the open transaction, a group's or the turn's reads. */
   #commitGroup(): void {
     this.#reading = false
     try {
-      this.#commit.run()
+      this.#control.commit.run()
       this.#settle(null)
     } catch (error) {
       this.#settle(error)
       // A transaction SQLite kept open after a failed commit would carry the group's writes into the next.
       try {
-        if (this.#database.inTransaction) this.#database.exec('rollback')
+        if (this.#database.inTransaction) this.#control.rollback.run()
       } catch {
         // Nothing more can be undone; the next statement reports the connection's state.
       }
