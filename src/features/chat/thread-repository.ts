@@ -162,20 +162,13 @@ export class ThreadRepository {
 
   /** The addresses in each thread, in the order they joined: what a list of threads shows. */
   async addresses(threadIds: readonly number[]): Promise<Map<number, string[]>> {
-    const byThread = new Map<number, string[]>(threadIds.map((id) => [id, []]))
-    if (threadIds.length === 0) return byThread
-    const { rows } = await addressesOfThreads(this.#db, threadIds)
-    for (const row of rows) byThread.get(row.thread_id)?.push(row.address)
-    return byThread
+    return byThread(threadIds, threadIds.length === 0 ? [] : (await addressesOfThreads(this.#db, threadIds)).rows, (row) => row.address)
   }
 
   /** Participants of each thread, in creation order, with their read markers. */
   async participants(threadIds: readonly number[]): Promise<Map<number, Participant[]>> {
-    const byThread = new Map<number, Participant[]>(threadIds.map((id) => [id, []]))
-    if (threadIds.length === 0) return byThread
-    const { rows } = threadIds.length === 1 ? await participantsOfThread(this.#db, threadIds[0]!) : await participantsOfThreads(this.#db, threadIds)
-    for (const row of rows) byThread.get(row.thread_id)?.push({ address: row.address, last_read_id: row.last_read_id })
-    return byThread
+    const rows = threadIds.length === 0 ? [] : (await participantsOfThreads(this.#db, threadIds)).rows
+    return byThread(threadIds, rows, (row) => ({ address: row.address, last_read_id: row.last_read_id }))
   }
 
   /**
@@ -415,9 +408,7 @@ function participantsQuery(db: ChatDb) {
   return db.selectFrom('thread_participants').select(['thread_id', 'address', 'last_read_id']).orderBy('thread_id').orderBy('position')
 }
 
-const participantsOfThread = prepared((db: Kysely<ChatTables>, threadId: number) => participantsQuery(db).where('thread_id', '=', threadId))
-
-// A page of the inbox (0 is no thread's id).
+// One thread, or a page of the inbox (0 is no thread's id).
 const participantsOfThreads = preparedList(
   (db: Kysely<ChatTables>, threadIds: readonly number[]) => participantsQuery(db).where('thread_id', 'in', threadIds),
   0,
@@ -429,6 +420,13 @@ const addressesOfThreads = preparedList(
     db.selectFrom('thread_participants').select(['thread_id', 'address']).where('thread_id', 'in', threadIds).orderBy('thread_id').orderBy('position'),
   0,
 )
+
+/** Each of `threadIds` with what `rows` hold of it, in their order (none for a thread without rows). */
+function byThread<Row extends { thread_id: number }, T>(threadIds: readonly number[], rows: readonly Row[], pick: (row: Row) => T): Map<number, T[]> {
+  const grouped = new Map<number, T[]>(threadIds.map((id) => [id, []]))
+  for (const row of rows) grouped.get(row.thread_id)?.push(pick(row))
+  return grouped
+}
 
 async function countUnread(db: ChatDb, threadId: number, address: string, afterId: number): Promise<number> {
   const { count } = await db

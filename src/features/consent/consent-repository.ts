@@ -52,8 +52,7 @@ export class ConsentRepository {
   /** Every participant of these threads who has not accepted them. */
   async pendingIn(threadIds: readonly number[]): Promise<PendingRecord[]> {
     if (threadIds.length === 0) return []
-    const { rows } = threadIds.length === 1 ? await pendingInThread(this.#db, threadIds[0]!) : await pendingInThreads(this.#db, threadIds)
-    return rows
+    return (await pendingInThreads(this.#db, threadIds)).rows
   }
 
   /** The threads `address` has not accepted, each with its state. */
@@ -90,11 +89,7 @@ export class ConsentRepository {
   }
 }
 
-const pendingInThread = prepared((db: Kysely<ConsentTables>, threadId: number) =>
-  db.selectFrom('consent_requests').select(['thread_id', 'address', 'opener', 'state']).where('thread_id', '=', threadId),
-)
-
-// Every page of the inbox and of new messages asks it (0 is no thread's id).
+// Every thread read, page of the inbox and of new messages asks it (0 is no thread's id).
 const pendingInThreads = preparedList(
   (db: Kysely<ConsentTables>, threadIds: readonly number[]) =>
     db.selectFrom('consent_requests').select(['thread_id', 'address', 'opener', 'state']).where('thread_id', 'in', threadIds),
