@@ -73,6 +73,22 @@ describe('prepared queries', () => {
   })
 })
 
+
+describe('the SQLite query compiler', () => {
+  // SQLite plans by a bound `limit ?` and so compiles such a statement anew each time it runs.
+  it('binds a page limit as an expression, and pages by it as before', async () => {
+    const page = prepared((db: Kysely<AuthTables>, limit: number, offset: number) =>
+      db.selectFrom('tokens').select('address').orderBy('address').limit(limit).offset(offset),
+    )
+    const compiled = db.selectFrom('tokens').select('address').limit(2).offset(1).compile()
+    expect(compiled.sql).toMatch(/ limit \+\? offset \?$/)
+    const addresses = async (limit: number, offset: number) => (await page(db, limit, offset)).rows.map((row) => row.address)
+    expect(await addresses(2, 0)).toEqual(['Ralice', 'Rbob'])
+    expect(await addresses(2, 1)).toEqual(['Rbob', 'Rcarol'])
+    expect(await addresses(1, 2)).toEqual(['Rcarol'])
+    expect(await addresses(5, 3)).toEqual([])
+  })
+})
 describe('the SQLite driver', () => {
   it('gives the one connection to one transaction at a time, in the order they asked', async () => {
     const order: string[] = []
