@@ -50,8 +50,13 @@ export function prepared<DB, A extends unknown[], R>(
     let template = templates.get(adapter)
     if (template === undefined) templates.set(adapter, (template = compile(db, build)))
     const parameters = template.bindings.map((binding) => ('argument' in binding ? args[binding.argument] : binding.value))
-    return execute(db, adapter, { ...template.compiled, parameters })
+    return execute(db, adapter, withParameters(template.compiled, parameters))
   }
+}
+
+/** `compiled` with its own values; spelled out, since a spread with a property added copies through V8's slow path. */
+function withParameters<R>(compiled: CompiledQuery<R>, parameters: readonly unknown[]): CompiledQuery<R> {
+  return { query: compiled.query, queryId: compiled.queryId, sql: compiled.sql, parameters }
 }
 
 /** On SQLite at once where the connection allows it (see `runAtOnce`), else through Kysely. */
@@ -110,6 +115,6 @@ export function preparedList<DB, V, R>(
     const parameters = template.bindings.map((binding) =>
       'argument' in binding ? (binding.argument < values.length ? values[binding.argument] : filler) : binding.value,
     )
-    return execute(db, adapter, { ...template.compiled, parameters })
+    return execute(db, adapter, withParameters(template.compiled, parameters))
   }
 }

@@ -18,6 +18,25 @@ export interface MessageRecord {
 
 /** What every read of messages selects, as MessageRecord names it. */
 const MESSAGE_COLUMNS = ['id', 'thread_id', 'sender', 'content', 'created_at as timestamp', 'edited_at', 'deleted_by'] as const
+
+/**
+ * A message row (MESSAGE_COLUMNS) with its thread's uuid, in JOINED_MESSAGE_COLUMNS' order, so
+ * both reads give one shape. Spelled out: a spread with a property added (`{ ...row, thread_uuid }`)
+ * copies through V8's slow path, about 1 µs a row.
+ */
+function inThread(row: Omit<MessageRecord, 'thread_uuid'>, threadUuid: string): MessageRecord {
+  return {
+    id: row.id,
+    thread_id: row.thread_id,
+    thread_uuid: threadUuid,
+    sender: row.sender,
+    content: row.content,
+    timestamp: row.timestamp,
+    edited_at: row.edited_at,
+    deleted_by: row.deleted_by,
+  }
+}
+
 const JOINED_MESSAGE_COLUMNS = [
   'm.id',
   'm.thread_id',
@@ -74,7 +93,7 @@ export class MessageRepository {
     try {
       return await this.#db.transaction().execute(async (trx) => {
         const existing = clientId === null ? undefined : await findByClientId(trx, threadId, sender, clientId)
-        if (existing) return { message: { ...existing, thread_uuid: threadUuid }, created: false }
+        if (existing) return { message: inThread(existing, threadUuid), created: false }
         const claimed = await this.#orderMessages.claimId(trx)
         const { id } =
           claimed === undefined
@@ -94,7 +113,7 @@ export class MessageRepository {
       // A concurrent send with the same client_id won the race: answer with its message.
       const existing = isUniqueViolation(error) && clientId !== null ? await findByClientId(this.#db, threadId, sender, clientId) : undefined
       if (!existing) throw error
-      return { message: { ...existing, thread_uuid: threadUuid }, created: false }
+      return { message: inThread(existing, threadUuid), created: false }
     }
   }
 
@@ -195,7 +214,7 @@ export class MessageRepository {
       window?.offset ?? 0,
     )
     if (newestFirst) rows.reverse()
-    return rows.map((row) => ({ ...row, thread_uuid: thread.uuid }))
+    return rows.map((row) => inThread(row, thread.uuid))
   }
 
   /** Whether messages exist past the given id in the given direction, for cursor links. */
@@ -293,7 +312,7 @@ export class MessageRepository {
       .where('id', 'in', ids)
       .orderBy('id')
       .execute()
-    return rows.map((row) => ({ ...row, thread_uuid: thread.uuid }))
+    return rows.map((row) => inThread(row, thread.uuid))
   }
 
 }
