@@ -94,13 +94,17 @@ export async function measureCosts(
  * included: each replay's new message id takes the captured one's place after its insert.
  */
 function replayer(sqlite: SQLite.Database, statements: Captured[], capturedId: number | null): () => void {
-  const prepared = statements.map(({ sql, parameters }) => ({ sql, statement: sqlite.prepare(sql), parameters }))
+  // Readers answer arrays, as in the service's driver.
+  const prepared = statements.map(({ sql, parameters }) => {
+    const statement = sqlite.prepare(sql)
+    return { sql, statement: statement.reader ? statement.raw(true) : statement, parameters }
+  })
   return () => {
     let id = capturedId
     for (const { sql, statement, parameters } of prepared) {
       const values = capturedId === null ? parameters : parameters.map((value) => (value === capturedId ? id : value))
       if (!statement.reader) statement.run(values)
-      else if (sql.startsWith('insert into "messages"')) id = (statement.get(values) as { id: number }).id
+      else if (sql.startsWith('insert into "messages"')) id = (statement.get(values) as [number])[0]
       else statement.all(values)
     }
   }

@@ -91,15 +91,10 @@ const BEFORE_CEILING_CPU = 16
  * runs of the two servers alternating (50 connections, 3 s each), median of `runs` each.
  */
 const LAST_STEP = {
-  service: {
-    rounds: 22,
-    before: { read: 140, list: 237, 'new-messages': 174, detail: 148, send: 418 } as Record<string, number>,
-    after: { read: 78, list: 146, 'new-messages': 102, detail: 82, send: 325 } as Record<string, number>,
-  },
   http: {
-    runs: 6,
-    before: { read: 476, list: 565, 'new-messages': 419, detail: 578, send: 599 } as Record<string, number>,
-    after: { read: 438, list: 452, 'new-messages': 379, detail: 563, send: 514 } as Record<string, number>,
+    runs: 4,
+    before: { read: 268, list: 402, 'new-messages': 340, detail: 279, send: 430 } as Record<string, number>,
+    after: { read: 174, list: 264, 'new-messages': 253, detail: 192, send: 361 } as Record<string, number>,
   },
 }
 const RSS_PER_STREAM = 20 * 1024
@@ -598,6 +593,19 @@ ${whyMisses(report)}
   address) each row was looked up in the table and the rows sorted: 70 rows for the bench's page
   of 11 threads, one of them with 50 people (90 µs, against 51 µs from the index, measured
   alone). Sends never change the index.
+- **A page's limit bound as an expression** (\`limit +?\`, the SQLite query compiler in
+  \`src/core/database/sqlite-driver.ts\`): SQLite 3.53 reads a bound \`limit ?\` while it plans, so it
+  marks the statement stale each time the limit is bound again, and every run of a prepared page
+  query compiled it anew. \`perf\` under the read scenario put 7 % of the server's samples in
+  \`sqlite3Reprepare\`, half of all SQLite time; the page of messages took 21 µs with \`limit ?\` and
+  10.5 µs with \`limit +?\`, measured alone.
+- **Rows built in JavaScript**: better-sqlite3 builds each row object through V8's C++ API, a
+  property lookup and a transition per column (\`Object::Set\` and \`LookupIterator\` were 10 % of
+  the samples). Readers now answer arrays (\`raw\`), made into rows by one loop per statement.
+- **Records spelled out, not spread**: \`{ ...row, thread_uuid }\` and \`const { a, ...rest } = row\`
+  copy through V8's slow path, about 1 µs an object, and a page of messages and a list of threads
+  did that for every row (4.6 % of a read's main thread, in one arrow function). The message and
+  thread records and each prepared query's compiled form are now object literals.
 
 Before issue 13, measured on a machine of this kind with \`--quick\` (twice, mean; the ceiling
 ${BEFORE_CEILING_CPU} µs per request): server CPU per request ${Object.entries(BEFORE_CPU).map(([name, micros]) => `\`${name}\` ${number(micros)} µs`).join(', ')}.
@@ -608,12 +616,10 @@ Machines of this kind differ several-fold from one day to the next, and not in p
 ceiling's request is mostly system calls, the service's mostly JavaScript and SQLite. So
 neither these absolute figures nor their multiples of the ceiling compare across days; each
 change was measured against the code before it on the same machine within minutes. The last
-step (a read transaction per turn, prepared queries straight to the connection, the
-participants' index), in the service alone, both trees in one process taking turns (median of
-${LAST_STEP.service.rounds} turns): ${steps(LAST_STEP.service)}; over HTTP, alternating runs (median of
-${LAST_STEP.http.runs}): ${steps(LAST_STEP.http)}. The service's own time fell by 1.3–1.8×. Over HTTP a run
-moves by 10–30 % from one run to the next on this machine, so those figures show the direction
-more than the size; the HTTP layer itself was not changed in this step.
+step (a page's limit as an expression, rows built in JavaScript, records not spread), over HTTP
+with the server alone on the machine, the code before and after it alternating (50 connections,
+3 s each, median of ${LAST_STEP.http.runs}): ${steps(LAST_STEP.http)}. A run moves by 10–30 % from one
+run to the next on this machine, so only runs minutes apart are compared.
 
 Measured and left alone: verifying signatures with OpenSSL (\`node:crypto\`) instead of @noble/curves halves the
 sign-in's CPU (about 0.7 ms instead of 1.3 ms) but moves a security check to a second
