@@ -133,6 +133,7 @@ function validationMessage(error: AjvError): string {
     case 'format':
       return 'Enter a valid value.'
     case 'const':
+    case 'enum':
       return 'Not a valid choice.'
     default:
       return 'Invalid value.'

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { errors, Nullable, Uuid, withExample } from '../../core/http/schemas.js'
+import { errors, Nullable, StringEnum, Uuid, withExample } from '../../core/http/schemas.js'
 
 /**
  * An attachment as the API shows it. Its id is the random public id, never the row's key.
@@ -12,7 +12,7 @@ export const Attachment = withExample(
   Type.Object(
     {
       id: Type.String({ description: 'Random public id.' }),
-      kind: Type.Union([Type.Literal('image'), Type.Literal('file')], {
+      kind: StringEnum(['image', 'file'], {
         description: 'An image is re-encoded and shown inline; a file is only ever downloaded.',
       }),
       content_type: Type.String({ description: 'Decided by the bytes, never by the name or the uploader.' }),

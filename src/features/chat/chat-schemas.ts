@@ -265,7 +265,7 @@ export type ReadEvent = Static<typeof ReadEvent>
 
 export const ThreadEvent = Type.Object({
   uuid: Type.String(),
-  action: Type.Union([Type.Literal('created'), Type.Literal('updated'), Type.Literal('deleted')]),
+  action: StringEnum(['created', 'updated', 'deleted']),
 })
 export type ThreadEvent = Static<typeof ThreadEvent>
 

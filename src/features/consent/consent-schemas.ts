@@ -1,8 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { errors, withExample } from '../../core/http/schemas.js'
+import { errors, StringEnum, withExample } from '../../core/http/schemas.js'
 
 /** A thread's standing for the caller, as every thread view shows it. */
-export const ConsentState = Type.Union([Type.Literal('accepted'), Type.Literal('request'), Type.Literal('declined')], {
+export const ConsentState = StringEnum(['accepted', 'request', 'declined'], {
   description: 'accepted, or a message request waiting for the caller, or one the caller declined.',
 })
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { Address, errors, EXAMPLE, Id, Nullable, Page, PageQuery, Text, Timestamp, Uuid, withExample } from '../../core/http/schemas.js'
+import { Address, errors, EXAMPLE, Id, Nullable, Page, PageQuery, StringEnum, Text, Timestamp, Uuid, withExample } from '../../core/http/schemas.js'
 
 /** A reported message as the server held it when the report was made: evidence, not a live view. */
 const ReportedMessage = Type.Object({
@@ -22,7 +22,7 @@ export const Report = withExample(
       thread_uuid: Type.String(),
       reporter: Type.String(),
       reason: Type.String(),
-      status: Type.Union([Type.Literal('open'), Type.Literal('resolved')]),
+      status: StringEnum(['open', 'resolved']),
       created_at: Timestamp,
       resolved_by: Nullable(Type.String()),
       resolved_at: Nullable(Timestamp),
@@ -124,7 +124,7 @@ export const moderationSchemas = {
     ...moderatorOnly,
     operationId: 'listReports',
     summary: 'Reports, newest first (moderators only)',
-    querystring: Type.Object({ ...PageQuery, status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved')])) }),
+    querystring: Type.Object({ ...PageQuery, status: Type.Optional(StringEnum(['open', 'resolved'])) }),
     response: { 200: Page(Report), ...errors(400, 401, 403, 404) },
   },
   reportDetail: {

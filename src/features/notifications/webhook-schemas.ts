@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { errors, EXAMPLE, Id, Nullable, Page, PageQuery, Text, Timestamp, withExample } from '../../core/http/schemas.js'
+import { errors, EXAMPLE, Id, Nullable, Page, PageQuery, StringEnum, Text, Timestamp, withExample } from '../../core/http/schemas.js'
 import { WEBHOOK_EVENTS } from './webhook-rules.js'
 
 const WEBHOOK_ID = 'b3f1c6f0-8a51-4c0e-9d2b-4d5c6e7f8a90'
@@ -56,7 +56,7 @@ export const WebhookDelivery = withExample(
       id: Type.Integer(),
       event_id: Type.String({ description: 'Also the VFX-Event-Id header: the same on every attempt.' }),
       event_type: Type.String(),
-      status: Type.Union([Type.Literal('pending'), Type.Literal('delivered'), Type.Literal('failed')]),
+      status: StringEnum(['pending', 'delivered', 'failed']),
       attempts: Type.Integer(),
       next_attempt_at: Nullable(Timestamp),
       last_status_code: Nullable(Type.Integer()),
