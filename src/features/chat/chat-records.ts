@@ -75,7 +75,7 @@ export class ChatRecords {
           if (records.length < page) break
           afterMessage = records.at(-1)!.id
         }
-        yield { ...toThread(thread, participants.map((p) => p.address), consent.stateOf(thread.id, caller)), messages }
+        yield Object.assign(toThread(thread, participants.map((p) => p.address), consent.stateOf(thread.id, caller)), { messages })
       }
       if (threads.length < page) return
       afterThread = threads.at(-1)!.id

@@ -156,7 +156,7 @@ export class ThreadRepository {
     const counted = shape.shopId || shape.shopUrl ? countThreads(this.#db, shape, address, filter.shopId, filter.shopUrl) : inboxCount(this.#db, address)
     const count = Number((await counted).rows[0]?.count ?? 0)
     const window = pageFromNearerEnd(count, limit, offset)
-    const { rows } = await listThreads(this.#db, { ...shape, reversed: window.reversed }, address, filter.shopId, filter.shopUrl, window.limit, window.offset)
+    const { rows } = await listThreads(this.#db, Object.assign({ reversed: window.reversed }, shape), address, filter.shopId, filter.shopUrl, window.limit, window.offset)
     if (window.reversed) rows.reverse()
     return { count, threads: rows.map(toThreadRecord) }
   }
