@@ -91,8 +91,10 @@ export function preparedShapes<DB, S extends object, A extends unknown[], R>(
 
 /**
  * `prepared` for a query over a list of values (`where id in (…)`): compiled once for each
- * size bucket (1, 2, 4, 8, …), the unused places filled with `filler`, a value that matches
- * nothing. `build` gets stand-ins for the values and must use each only as a value.
+ * size bucket (1, 2, 4, 8, …). The unused places repeat the list's first value, which changes
+ * nothing an `in (…)` answers and costs SQLite no lookup (it keeps one copy of each value);
+ * an empty list's are `filler`, a value that matches nothing. `build` gets stand-ins for the
+ * values and must use each only as a value.
  *
  * ```ts
  * const ofMessages = preparedList((db: Kysely<AttachmentTables>, ids: readonly number[]) =>
@@ -112,8 +114,9 @@ export function preparedList<DB, V, R>(
     while (size < values.length) size *= 2
     let template = bySize.get(size)
     if (template === undefined) bySize.set(size, (template = compile(db, (db, ...list: V[]) => build(db, list), slots(size))))
+    const unused = values.length > 0 ? values[0] : filler
     const parameters = template.bindings.map((binding) =>
-      'argument' in binding ? (binding.argument < values.length ? values[binding.argument] : filler) : binding.value,
+      'argument' in binding ? (binding.argument < values.length ? values[binding.argument] : unused) : binding.value,
     )
     return execute(db, adapter, withParameters(template.compiled, parameters))
   }

@@ -70,6 +70,7 @@ describe('prepared queries', () => {
     expect(await addresses(['a', 'x', 'c'])).toEqual(['Ralice', 'Rcarol'])
     expect(await addresses(['x', 'y', 'z', 'w', 'v', 'b', 'u', 'a', 't'])).toEqual(['Ralice', 'Rbob'])
     expect(await addresses(['x'])).toEqual([])
+    expect(await addresses([])).toEqual([])
   })
 })
 
