@@ -74,7 +74,6 @@ describe('prepared queries', () => {
   })
 })
 
-
 describe('the SQLite query compiler', () => {
   // SQLite plans by a bound `limit ?` and so compiles such a statement anew each time it runs.
   it('binds a page limit as an expression, and pages by it as before', async () => {
@@ -90,6 +89,7 @@ describe('the SQLite query compiler', () => {
     expect(await addresses(5, 3)).toEqual([])
   })
 })
+
 describe('the SQLite driver', () => {
   it('gives the one connection to one transaction at a time, in the order they asked', async () => {
     const order: string[] = []
