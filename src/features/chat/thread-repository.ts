@@ -405,13 +405,15 @@ const nthOpenedSince = prepared((db: Kysely<ChatTables>, address: string, since:
     .offset(skip),
 )
 
-function participantsQuery(db: ChatDb) {
-  return db.selectFrom('thread_participants').select(['thread_id', 'address', 'last_read_id']).orderBy('thread_id').orderBy('position')
-}
-
 // One thread, or a page of the inbox (0 is no thread's id).
 const participantsOfThreads = preparedList(
-  (db: Kysely<ChatTables>, threadIds: readonly number[]) => participantsQuery(db).where('thread_id', 'in', threadIds),
+  (db: Kysely<ChatTables>, threadIds: readonly number[]) =>
+    db
+      .selectFrom('thread_participants')
+      .select(['thread_id', 'address', 'last_read_id'])
+      .where('thread_id', 'in', threadIds)
+      .orderBy('thread_id')
+      .orderBy('position'),
   0,
 )
 
