@@ -92,6 +92,9 @@ function openSqlite(path: string): OpenDatabase {
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
   sqlite.pragma('busy_timeout = 5000')
+  // A send is a savepoint inside a group's transaction (sqlite-driver.ts): the pages it changes
+  // are first copied to a sub-journal, a temporary file by default, one write call per page.
+  sqlite.pragma('temp_store = MEMORY')
   return {
     db: new Kysely<object>({ dialect: new CachingSqliteDialect(sqlite) }),
     engine: 'sqlite',
