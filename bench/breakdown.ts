@@ -7,7 +7,7 @@ import { systemClock } from '../src/core/clock.js'
 import { loadConfig } from '../src/core/config.js'
 import { buildFeatures, openLimits } from '../src/server.js'
 import { CachingSqliteDialect } from '../src/core/database/sqlite-driver.js'
-import { SINGLE_WRITER } from '../src/core/database/database.js'
+import { configureSqlite, SINGLE_WRITER } from '../src/core/database/database.js'
 import type { BenchUser } from './users.js'
 
 /** Where a request's server time goes, measured in the bench process without HTTP. */
@@ -52,7 +52,7 @@ export async function measureCosts(
   callsPerRound: number,
 ): Promise<{ costs: Record<string, Cost>; checkpoint: Checkpoint }> {
   const sqlite = new SQLite(path)
-  sqlite.pragma('synchronous = NORMAL')
+  configureSqlite(sqlite)
   let captured: Captured[] | null = null
   const db = new Kysely<object>({ dialect: new CachingSqliteDialect(sqlite, (query) => captured?.push({ sql: query.sql, parameters: query.parameters })) })
   // The server's own wiring, without HTTP: the costs measured are the service's as it runs.
@@ -117,7 +117,7 @@ function replayer(sqlite: SQLite.Database, statements: Captured[], capturedId: n
 function measureCheckpoint(path: string, statements: Captured[], capturedId: number): Checkpoint {
   const sqlite = new SQLite(path)
   try {
-    sqlite.pragma('synchronous = NORMAL')
+    configureSqlite(sqlite)
     sqlite.pragma('wal_checkpoint(TRUNCATE)')
     sqlite.pragma('wal_autocheckpoint = 0')
     const send = replayer(sqlite, statements, capturedId)

@@ -83,9 +83,8 @@ export function connectDatabase(url: string): OpenDatabase {
  */
 export const SINGLE_WRITER: MessageOrdering = { claimId: async () => undefined, settledBelow: async () => Number.MAX_SAFE_INTEGER }
 
-function openSqlite(path: string): OpenDatabase {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const sqlite = new SQLite(path)
+/** The connection settings the service runs with (the bench's in-process probes use them too). */
+export function configureSqlite(sqlite: SQLite.Database): void {
   // WAL lets readers run beside the writer; NORMAL sync keeps every commit across a process
   // crash (only a power cut may lose the last transactions).
   sqlite.pragma('journal_mode = WAL')
@@ -95,6 +94,12 @@ function openSqlite(path: string): OpenDatabase {
   // A send is a savepoint inside a group's transaction (sqlite-driver.ts): the pages it changes
   // are first copied to a sub-journal, a temporary file by default, one write call per page.
   sqlite.pragma('temp_store = MEMORY')
+}
+
+function openSqlite(path: string): OpenDatabase {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const sqlite = new SQLite(path)
+  configureSqlite(sqlite)
   return {
     db: new Kysely<object>({ dialect: new CachingSqliteDialect(sqlite) }),
     engine: 'sqlite',
