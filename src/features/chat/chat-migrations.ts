@@ -61,6 +61,21 @@ export function chatMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('thread_participants_order').on('thread_participants').columns(['thread_id', 'position', 'address']).execute()
       },
     },
+    '0019_client_ids_only': {
+      // The index that makes a client_id unique holds only the messages that have one: a send
+      // without (most sends) had written an entry that no lookup can find, one B-tree more to
+      // change per send. Unique by (thread, sender, client_id) as before: NULLs never collided.
+      async up(db) {
+        await db.schema.dropIndex('messages_client_id').execute()
+        await db.schema
+          .createIndex('messages_client_id')
+          .on('messages')
+          .columns(['thread_id', 'sender', 'client_id'])
+          .unique()
+          .where(sql.ref('client_id'), 'is not', null)
+          .execute()
+      },
+    },
   }
 }
 

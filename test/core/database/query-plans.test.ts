@@ -93,3 +93,18 @@ describe('the hot queries use indexes (no full scan of threads, participants, me
     expect(await scansOf(run)).toEqual([])
   })
 })
+
+describe('the unique index on client_id', () => {
+  it('holds only the messages that carry one, and still finds a resend by it', () => {
+    const unique = sqlite.prepare("select count(*) as n from messages where client_id is not null").get() as { n: number }
+    const all = sqlite.prepare('select count(*) as n from messages').get() as { n: number }
+    // The thread's opening message was sent without one.
+    expect(all.n).toBeGreaterThan(unique.n)
+    const entries = sqlite.prepare('select count(*) as n from messages indexed by messages_client_id where client_id is not null').get() as { n: number }
+    expect(entries.n).toBe(unique.n)
+    const index = (sqlite.pragma('index_list(messages)') as { name: string; unique: number; partial: number }[]).find((row) => row.name === 'messages_client_id')
+    expect(index).toMatchObject({ unique: 1, partial: 1 })
+    const plan = sqlite.prepare('explain query plan select id from messages where thread_id = ? and sender = ? and client_id = ?').all(1, 'a', 'c0') as { detail: string }[]
+    expect(plan.map((row) => row.detail).join()).toContain('messages_client_id')
+  })
+})
