@@ -6,6 +6,11 @@ import { freePort } from '../test/helpers/ports.js'
 
 export const ROOT = join(import.meta.dirname, '..')
 
+/** The node flags `npm start` runs the service with: the bench's services and ceiling run with them too. */
+export const START_FLAGS: readonly string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(' ')
+  .filter((word) => word.startsWith('--'))
+
 /** A server the bench started in its own process, so load and service never share a core's event loop. */
 export interface ChildServer {
   readonly url: string
@@ -23,7 +28,7 @@ export interface ChildOptions {
   env: Record<string, string>
   /** Where the child's stdout and stderr (its log) go. */
   logFile: string
-  /** Extra node flags, e.g. --cpu-prof. */
+  /** Node flags besides `npm start`'s, e.g. --cpu-prof. */
   nodeFlags?: string[]
 }
 
@@ -31,7 +36,7 @@ export interface ChildOptions {
 export async function startChild(options: ChildOptions): Promise<ChildServer> {
   const port = await freePort()
   const log = openSync(options.logFile, 'a')
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', options.entry], {
+  const child = spawn(process.execPath, [...START_FLAGS, ...(options.nodeFlags ?? []), '--import', 'tsx', options.entry], {
     cwd: ROOT,
     env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', log, log],

@@ -5,6 +5,7 @@ import type { FanoutResult } from './fanout.js'
 import type { LoadResult } from './load.js'
 import type { Machine } from './machine.js'
 import type { SustainedRate } from './open-load.js'
+import { START_FLAGS } from './processes.js'
 import type { Dataset, Depth } from './seed.js'
 
 export const READS = ['read', 'list', 'new-messages', 'detail'] as const
@@ -411,7 +412,8 @@ moves less with neighbours than req/s and shows what each request costs.
 
 ## How it runs
 
-- The service runs as its own process (\`node --import tsx src/main.ts\`, as \`npm start\`), on a
+- The service runs as its own process (\`node ${START_FLAGS.join(' ')} --import tsx src/main.ts\`, with
+  \`npm start\`'s flags; the ceiling gets them too), on a
   fresh SQLite file, with \`LOG_LEVEL=info\` (the production default: one log line per request,
   written to a file) and the rate limits off (\`RATE_LIMIT_SEND=0\`, \`RATE_LIMIT_SIGNIN=0\`,
   \`ATTACHMENT_DAILY_BYTES=0\`).
