@@ -13,7 +13,16 @@ export interface Clock {
 
 export const systemClock: Clock = Object.freeze({ now: () => Date.now() })
 
+let formattedMs = Number.NaN
+let formatted = ''
+
 /** The clock's time (plus an offset) as the database stores times: RFC 3339, UTC, milliseconds. */
 export function timestamp(clock: Clock, offsetMs = 0): string {
-  return new Date(clock.now() + offsetMs).toISOString()
+  const ms = clock.now() + offsetMs
+  // A request asks several times within the same millisecond; formatting a Date costs more than the rest of this.
+  if (ms !== formattedMs) {
+    formatted = new Date(ms).toISOString()
+    formattedMs = ms
+  }
+  return formatted
 }
