@@ -85,11 +85,9 @@ export const BEFORE_CPU: Record<string, number> = { read: 349, list: 492, 'new-m
 /** The ceiling's own CPU per request in the runs BEFORE_CPU comes from. */
 const BEFORE_CEILING_CPU = 16
 /**
- * Issue 13's third step (a read transaction per turn, prepared queries straight to the
- * connection, the participants' index) against the code before it, on one machine within
- * minutes. `service`: CPU µs per call of the service without HTTP, both trees in one process
- * taking turns every 500 calls, median of `rounds` turns each. `http`: server CPU µs per request,
- * runs of the two servers alternating (50 connections, 3 s each), median of `runs` each.
+ * Issue 13's latest step against the code before it, on one machine within minutes: server CPU
+ * µs per request, runs of the two servers alternating (50 connections, 1.5 s each), median of
+ * `runs` or more each.
  */
 const LAST_STEP = {
   http: {
