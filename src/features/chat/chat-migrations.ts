@@ -63,8 +63,8 @@ export function chatMigrations(engine: Engine): Record<string, Migration> {
     },
     '0019_client_ids_only': {
       // The index that makes a client_id unique holds only the messages that have one: a send
-      // without (most sends) had written an entry that no lookup can find, one B-tree more to
-      // change per send. Unique by (thread, sender, client_id) as before: NULLs never collided.
+      // without one (most sends) wrote an entry no lookup can find, one B-tree more to change.
+      // Unique by (thread, sender, client_id) as before: NULLs never collided.
       async up(db) {
         await db.schema.dropIndex('messages_client_id').execute()
         await db.schema

@@ -96,7 +96,7 @@ describe('the hot queries use indexes (no full scan of threads, participants, me
 
 describe('the unique index on client_id', () => {
   it('holds only the messages that carry one, and still finds a resend by it', () => {
-    const unique = sqlite.prepare("select count(*) as n from messages where client_id is not null").get() as { n: number }
+    const unique = sqlite.prepare('select count(*) as n from messages where client_id is not null').get() as { n: number }
     const all = sqlite.prepare('select count(*) as n from messages').get() as { n: number }
     // The thread's opening message was sent without one.
     expect(all.n).toBeGreaterThan(unique.n)
