@@ -90,8 +90,10 @@ export async function measureCosts(
 }
 
 /**
- * Runs captured statements again on better-sqlite3. A send is replayed in full, commit
- * included: each replay's new message id takes the captured one's place after its insert.
+ * Runs captured statements again on better-sqlite3. A send is replayed in full, in one
+ * transaction as the service runs it (each statement committed alone would write its pages to
+ * the WAL once each), commit included: each replay's new message id takes the captured one's
+ * place after its insert.
  */
 function replayer(sqlite: SQLite.Database, statements: Captured[], capturedId: number | null): () => void {
   // Readers answer arrays, as in the service's driver.
@@ -99,7 +101,7 @@ function replayer(sqlite: SQLite.Database, statements: Captured[], capturedId: n
     const statement = sqlite.prepare(sql)
     return { sql, statement: statement.reader ? statement.raw(true) : statement, parameters }
   })
-  return () => {
+  const replay = () => {
     let id = capturedId
     for (const { sql, statement, parameters } of prepared) {
       const values = capturedId === null ? parameters : parameters.map((value) => (value === capturedId ? id : value))
@@ -108,6 +110,7 @@ function replayer(sqlite: SQLite.Database, statements: Captured[], capturedId: n
       else statement.all(values)
     }
   }
+  return capturedId === null ? replay : sqlite.transaction(replay).immediate
 }
 
 /**
