@@ -614,8 +614,9 @@ ${whyMisses(report)}
   \`src/core/database/database.ts\`): each send is a savepoint inside its group's transaction, and
   SQLite first copies every page a savepoint changes to a sub-journal, by default a temporary
   file written one page per system call. \`perf\` under the send scenario found those writes
-  (\`subjournalPageIfRequired\`) at 3.5 % of the samples, and a quarter of the server's time in
-  the kernel; in memory, a send took 650 → 502 µs of server CPU on a busy machine.
+  (\`subjournalPageIfRequired\`) and the kernel's work under them at about 9 % of the samples,
+  and a quarter of the server's time in the kernel; in memory, a send took 650 → 502 µs of
+  server CPU on a busy machine.
 - **A unique index on the messages that have a \`client_id\`** (migration \`0019_client_ids_only\`):
   the index that makes (thread, sender, client_id) unique also held every message sent without
   one, an entry no lookup finds and one B-tree more for each send to change. It is now partial
