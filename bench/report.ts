@@ -502,8 +502,9 @@ Measured in the bench process on a copy of the small database: the service calls
 request without HTTP, and the SQL statements they ran replayed alone on better-sqlite3 (a
 send replayed in full in one transaction, as the service runs it, commit included). The HTTP
 layer (Fastify, hooks, security headers, metrics, the log line, the socket write) is the
-server's CPU per request minus the service part. The bare HTTP at this pace is the ceiling's route kept busy for the request's
-service time (a spin), at the same 50 connections, minus that busy time: what Fastify, Node's
+server's CPU per request minus the service part. The bare HTTP at this pace is the ceiling's
+route kept busy for the request's service time (a spin), at the same 50 connections, minus
+that busy time: what Fastify, Node's
 HTTP and the kernel cost a request served at that request's rate, with none of this service's
 hooks. It is well above the ceiling's own figure: at a few thousand requests a second each
 turn of the event loop serves a few requests instead of dozens, and each answer's write wakes
