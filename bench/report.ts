@@ -39,6 +39,8 @@ export interface Report {
   date: string
   quick: boolean
   seconds: number
+  /** The turns each side of a scale or depth pair takes. */
+  rounds: number
   connections: number
   small: Dataset
   big: Dataset | null
@@ -429,7 +431,9 @@ moves less with neighbours than req/s and shows what each request costs.
   between every two scenarios; each scenario's share is against the mean of the two runs
   around it.
 - The big database and the small one are served by two processes side by side, and each read
-  alternates between them, so both sides of a scale ratio see the same machine load.
+  takes turns between them: ${report.rounds} runs of ${report.seconds / report.rounds} s on each, summed per side, so both sides
+  of a scale ratio see the same moments of the machine's load (one 8 s run after the other could
+  land one side on a neighbour's burst). The pair counts as one scenario between two ceilings.
 - Fan-out opens idle SSE or WebSocket streams spread over the 50 members of one thread, then
   posts messages one at a time and times each delivery from the POST to each stream; the
   bench process reads every stream itself, so at 10,000 streams its own reading is part of
@@ -449,9 +453,9 @@ moves less with neighbours than req/s and shows what each request costs.
 - Depth: a third database holds the small one's threads plus a shop's thread of
   ${number(report.depth?.threadMessages ?? Number.NaN)} messages with a regular buyer and a caller in ${number(report.depth?.inboxThreads ?? Number.NaN)} more threads (a question and its
   answer each, all read, so its unread messages are as many as an ordinary inbox's). Each request
-  runs on the deep side, then the same request on an ordinary side in the same process (a
-  10-message thread, a 10-thread inbox), one caller each; both are compared by p50 and by server
-  CPU per request. Thread pages are of 10 messages, so both sides answer as many; a thread's
+  on the deep side takes turns, as the scale pairs do, with the same request on an ordinary side
+  in the same process (a 10-message thread, a 10-thread inbox), one caller each; both are
+  compared by p50 and by server CPU per request. Thread pages are of 10 messages, so both sides answer as many; a thread's
   detail answers its latest 100 whatever the thread, so there the deep side answers ten times more
   than a 10-message thread's, and a second row sets it against a 100-message thread's.
 - Latency under a fixed load: besides the closed loop of 50 connections, each scenario and the

@@ -7,7 +7,7 @@ import { measureCosts, measureVerify } from './breakdown.js'
 import { measureCluster } from './cluster.js'
 import { sustainedRate, type RateLadder } from './open-load.js'
 import { fanout, type FanoutResult, type StreamKind } from './fanout.js'
-import { CONNECTIONS, load, type LoadResult } from './load.js'
+import { alternate, CONNECTIONS, load, type LoadOptions, type LoadResult } from './load.js'
 import { describeMachine } from './machine.js'
 import { ROOT, startChild, type ChildServer } from './processes.js'
 import { summarizeProfiles } from './profile.js'
@@ -25,6 +25,8 @@ interface Plan {
   /** A mix of all reads first: V8 needs seconds of traffic before the service's code is optimized. */
   serviceWarmupSeconds: number
   warmupSeconds: number
+  /** Two sides of a comparison (scale, depth) take turns in this many runs each. */
+  rounds: number
   /** Calls per round of the in-process cost probes. */
   costCalls: number
   small: Dataset
@@ -53,6 +55,7 @@ const PLAN: Plan = quick
       ceilingSeconds: 0.5,
       serviceWarmupSeconds: 1,
       warmupSeconds: 0.3,
+      rounds: 2,
       costCalls: 20,
       small: { threads: 1_000, messagesPerThread: 10 },
       big: { threads: 5_000, messagesPerThread: 10 },
@@ -68,6 +71,7 @@ const PLAN: Plan = quick
       ceilingSeconds: 3,
       serviceWarmupSeconds: 8,
       warmupSeconds: 2,
+      rounds: 4,
       costCalls: 60,
       small: { threads: 1_000, messagesPerThread: 10 },
       big: { threads: 100_000, messagesPerThread: 10 },
@@ -153,16 +157,39 @@ interface Run {
   connections?: number
 }
 
-async function measure(name: string, server: ChildServer, requests: Requests, warm: boolean, run: Run = {}): Promise<LoadResult> {
-  const seconds = run.seconds ?? (name === 'ceiling' ? PLAN.ceilingSeconds : PLAN.seconds)
-  const connections = run.connections ?? CONNECTIONS
-  const result = await load({ url: server.url, requests, seconds, connections, warmupSeconds: warm ? PLAN.warmupSeconds : 0, cpuMicros: server.cpuMicros })
+function loadOptions(name: string, server: ChildServer, requests: Requests, warm: boolean, run: Run = {}): LoadOptions {
+  return {
+    url: server.url,
+    requests,
+    seconds: run.seconds ?? (name === 'ceiling' ? PLAN.ceilingSeconds : PLAN.seconds),
+    connections: run.connections ?? CONNECTIONS,
+    warmupSeconds: warm ? PLAN.warmupSeconds : 0,
+    cpuMicros: server.cpuMicros,
+  }
+}
+
+function logResult(name: string, result: LoadResult): void {
   const failures = result.failures > 0 ? `, ${result.failures} failed ${JSON.stringify(result.statuses)}` : ''
   log(
     `  ${name}: ${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, ` +
       `${Math.round(result.cpuPerRequest)} µs CPU/req${failures}`,
   )
+}
+
+async function measure(name: string, server: ChildServer, requests: Requests, warm: boolean, run: Run = {}): Promise<LoadResult> {
+  const result = await load(loadOptions(name, server, requests, warm, run))
+  logResult(name, result)
   return result
+}
+
+/** The same request on two sides of a comparison, in alternating rounds (`alternate`). */
+async function measureSides(sides: ReadonlyArray<{ name: string; server: ChildServer; requests: Requests }>): Promise<LoadResult[]> {
+  const results = await alternate(
+    sides.map(({ name, server, requests }) => loadOptions(name, server, requests, true)),
+    PLAN.rounds,
+  )
+  sides.forEach(({ name }, i) => logResult(name, results[i]!))
+  return results
 }
 
 const machine = describeMachine()
@@ -173,6 +200,7 @@ const report: Report = {
   date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   quick,
   seconds: PLAN.seconds,
+  rounds: PLAN.rounds,
   connections: CONNECTIONS,
   small: PLAN.small,
   big: null,
@@ -253,18 +281,30 @@ try {
     return result
   }
   let before = await measureCeiling()
-  const paired = async (name: string, server: ChildServer, requests: Requests, run: Run = {}): Promise<Measured> => {
-    const result = await measure(name, server, requests, true, run)
+  // The next ceiling run closes the frame: the results measured since the last one share it.
+  const framed = async (results: LoadResult[]): Promise<Measured[]> => {
     const after = await measureCeiling()
-    const measured = { result, ceiling: meanOf(before, after) }
+    const ceiling = meanOf(before, after)
     before = after
-    return measured
+    return results.map((result) => ({ result, ceiling }))
   }
+  const paired = async (name: string, server: ChildServer, requests: Requests, run: Run = {}): Promise<Measured> =>
+    (await framed([await measure(name, server, requests, true, run)]))[0]!
 
   for (const name of READS) {
     if (!wanted(name)) continue
-    report.requests.set(name, await paired(name, service, scenarios[name]))
-    if (bigScenarios && bigService) report.scale.set(name, await paired(`${name} (big)`, bigService, bigScenarios[name]))
+    if (!bigScenarios || !bigService) {
+      report.requests.set(name, await paired(name, service, scenarios[name]))
+      continue
+    }
+    const [small, big] = await framed(
+      await measureSides([
+        { name, server: service, requests: scenarios[name] },
+        { name: `${name} (big)`, server: bigService, requests: bigScenarios[name] },
+      ]),
+    )
+    report.requests.set(name, small!)
+    report.scale.set(name, big!)
   }
   for (const name of ['send', 'signin'] as const) {
     if (wanted(name)) report.requests.set(name, await paired(name, service, scenarios[name]))
@@ -288,7 +328,11 @@ try {
       cpuMicros: depthService.cpuMicros,
     })
     for (const [name, { deep, shallow }] of Object.entries(pairs)) {
-      report.depthRuns.set(name, { deep: await measure(`${name} (deep)`, depthService, deep, true), shallow: await measure(`${name} (ordinary)`, depthService, shallow, true) })
+      const [deepResult, shallowResult] = await measureSides([
+        { name: `${name} (deep)`, server: depthService, requests: deep },
+        { name: `${name} (ordinary)`, server: depthService, requests: shallow },
+      ])
+      report.depthRuns.set(name, { deep: deepResult!, shallow: shallowResult! })
     }
   }
 
