@@ -91,8 +91,12 @@ export function runAtOnce<DB, R>(db: Kysely<DB>, adapter: DialectAdapter, query:
  * turn: a statement on its own takes and drops SQLite's WAL read lock, two fcntl() system
  * calls, which cost more than most of our queries. A write ends the read transaction first,
  * so it never upgrades a snapshot another connection may have written past since.
+ *
+ * The cap bounds how long a group holds SQLite's write lock. With 50 clients sending, a cap of
+ * 16 filled most groups (13 sends a commit on average); at 64 they average 32, and a send costs
+ * a tenth to a fifth less CPU (BENCHMARKS.md, "what was done").
  */
-const GROUP_COMMIT = 16
+const GROUP_COMMIT = 64
 
 interface Member {
   resolve(): void
