@@ -6,10 +6,26 @@ import { freePort } from '../test/helpers/ports.js'
 
 export const ROOT = join(import.meta.dirname, '..')
 
-/** The node flags `npm start` runs the service with: the bench's services and ceiling run with them too. */
-export const START_FLAGS: readonly string[] = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
-  .split(' ')
-  .filter((word) => word.startsWith('--'))
+/** The node flags `npm start` runs the service of the checkout at `root` with. */
+export function startFlags(root: string): string[] {
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+    .split(' ')
+    .filter((word) => word.startsWith('--'))
+}
+
+/** This checkout's `npm start` flags: the bench's services and ceiling run with them too. */
+export const START_FLAGS: readonly string[] = startFlags(ROOT)
+
+/**
+ * The service's settings under load: the production log level (one line per request, written
+ * to a file) and no rate limits, so every request is served.
+ */
+export const SERVICE_ENV: Readonly<Record<string, string>> = {
+  LOG_LEVEL: 'info',
+  RATE_LIMIT_SEND: '0',
+  RATE_LIMIT_SIGNIN: '0',
+  ATTACHMENT_DAILY_BYTES: '0',
+}
 
 /** A server the bench started in its own process, so load and service never share a core's event loop. */
 export interface ChildServer {
@@ -23,8 +39,10 @@ export interface ChildServer {
 }
 
 export interface ChildOptions {
-  /** The TypeScript entry point, relative to the repository root. */
+  /** The TypeScript entry point, relative to `root`. */
   entry: string
+  /** The checkout it runs from, with its own `npm start` flags: this one by default. */
+  root?: string
   env: Record<string, string>
   /** Where the child's stdout and stderr (its log) go. */
   logFile: string
@@ -32,12 +50,14 @@ export interface ChildOptions {
   nodeFlags?: string[]
 }
 
-/** Starts `entry` with tsx on a free loopback port and waits until /healthz answers. */
+/** Starts `entry` of `root` with tsx on a free loopback port and waits until /healthz answers. */
 export async function startChild(options: ChildOptions): Promise<ChildServer> {
   const port = await freePort()
   const log = openSync(options.logFile, 'a')
-  const child = spawn(process.execPath, [...START_FLAGS, ...(options.nodeFlags ?? []), '--import', 'tsx', options.entry], {
-    cwd: ROOT,
+  const root = options.root ?? ROOT
+  const flags = root === ROOT ? START_FLAGS : startFlags(root)
+  const child = spawn(process.execPath, [...flags, ...(options.nodeFlags ?? []), '--import', 'tsx', options.entry], {
+    cwd: root,
     env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', log, log],
   })

@@ -466,7 +466,9 @@ moves less with neighbours than req/s and shows what each request costs.
   shares the machine's cores with the server, so the ceiling's figure is also the generator's.
 - Options: \`--quick\` (a couple of minutes: ${report.quick ? 'this run' : 'shorter runs, a 50,000-message big database, a 10,000-message thread and a 5,000-thread inbox, 1,000 SSE subscribers'}), \`--only=read,send,depth,open,…\` (some
   scenarios; leaves this file alone), \`--profile\` (runs the service under \`--cpu-prof\` and prints
-  its hottest functions).
+  its hottest functions). \`npm run bench:against -- REV\` runs the code of git revision REV
+  beside this checkout's, taking turns on each request scenario, and prints their CPU per request
+  and p50 side by side: how each change below was measured.
 
 ## Requests (${number(report.small.threads)} threads, ${number(report.small.threads * report.small.messagesPerThread)} messages)
 

@@ -9,10 +9,10 @@ import { sustainedRate, type RateLadder } from './open-load.js'
 import { fanout, type FanoutResult, type StreamKind } from './fanout.js'
 import { alternate, CONNECTIONS, load, type LoadOptions, type LoadResult } from './load.js'
 import { describeMachine } from './machine.js'
-import { ROOT, startChild, type ChildServer } from './processes.js'
+import { ROOT, SERVICE_ENV, startChild, type ChildServer } from './processes.js'
 import { summarizeProfiles } from './profile.js'
 import { attachmentTables, benchmarksMarkdown, keepClusterSection, READS, requestTable, withClusterSection, type Ceiling, type Measured, type Report } from './report.js'
-import { depthScenarios, downloadScenario, requestScenarios, uploadScenario, type Target } from './scenarios.js'
+import { depthScenarios, downloadScenario, requestScenarios, targetsOf, uploadScenario, type Target } from './scenarios.js'
 import { seed, seedDepth, type Dataset, type Depth, type Seeded } from './seed.js'
 import { makeUsers, signInAll, type BenchUser, type Tokens } from './users.js'
 
@@ -99,14 +99,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 function startService(name: string, env: Record<string, string> = {}): Promise<ChildServer> {
   return startChild({
     entry: 'src/main.ts',
-    env: {
-      DATABASE_URL: `sqlite:${join(dir, `${name}.db`)}`,
-      LOG_LEVEL: 'info',
-      RATE_LIMIT_SEND: '0',
-      RATE_LIMIT_SIGNIN: '0',
-      ATTACHMENT_DAILY_BYTES: '0',
-      ...env,
-    },
+    env: { DATABASE_URL: `sqlite:${join(dir, `${name}.db`)}`, ...SERVICE_ENV, ...env },
     logFile: join(dir, `${name}.log`),
     nodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   })
@@ -135,10 +128,6 @@ async function seedDepthDataset(users: BenchUser[]) {
       `${PLAN.depth.inboxThreads.toLocaleString('en')} threads in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   )
   return seeded
-}
-
-function targetsOf(users: BenchUser[], seeded: Seeded, tokens: Tokens): Target[] {
-  return users.flatMap((user) => (seeded.threadsOf.get(user.address) ?? []).map((thread) => ({ user, token: tokens.get(user)!, thread })))
 }
 
 function firstThreadOf(user: BenchUser, seeded: Seeded, tokens: Tokens): Target {

@@ -1,6 +1,6 @@
 import type { Request } from 'autocannon'
 import { roundRobin } from './load.js'
-import type { DepthSeeded, DepthTarget } from './seed.js'
+import type { DepthSeeded, DepthTarget, Seeded } from './seed.js'
 import type { BenchUser, Tokens } from './users.js'
 
 /** A signed-in caller and one of their threads. */
@@ -16,6 +16,11 @@ const JSON_TYPE = Object.freeze({ 'content-type': 'application/json' })
 
 function authorized(target: Target, extra: Record<string, string> = {}): Record<string, string> {
   return { authorization: `Bearer ${target.token}`, ...extra }
+}
+
+/** Every thread of each user's in `seeded`, with the user's token. */
+export function targetsOf(users: readonly BenchUser[], seeded: Seeded, tokens: Tokens): Target[] {
+  return users.flatMap((user) => (seeded.threadsOf.get(user.address) ?? []).map((thread) => ({ user, token: tokens.get(user)!, thread })))
 }
 
 /** A GET whose path and caller change on every request, over `targets` in turn. */
