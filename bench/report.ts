@@ -86,16 +86,26 @@ const CPU_TARGETS: Record<string, number> = { read: 150, detail: 150, list: 250,
 export const BEFORE_CPU: Record<string, number> = { read: 349, list: 492, 'new-messages': 467, detail: 338, send: 420 }
 /** The ceiling's own CPU per request in the runs BEFORE_CPU comes from. */
 const BEFORE_CEILING_CPU = 16
+/** Server CPU µs per request of each request scenario, before and after some change. */
+interface Step {
+  before: Record<string, number>
+  after: Record<string, number>
+}
 /**
- * Issue 13's latest step against the code before it, on one machine within minutes: server CPU
- * µs per request, runs of the two servers alternating (50 connections, 1.5 s each), median of
- * `runs` or more each.
+ * Issue 13's code against the code before it, and its latest step against the code before that
+ * step: `npm run bench:against -- <revision>` on one machine, the two servers taking turns
+ * (8 turns of 2 s each per request, 50 connections).
  */
-const LAST_STEP = {
-  http: {
-    runs: 8,
-    before: { read: 175, list: 238, 'new-messages': 242, detail: 169, send: 467 } as Record<string, number>,
-    after: { read: 163, list: 208, 'new-messages': 212, detail: 148, send: 326 } as Record<string, number>,
+const AGAINST: Record<'issue' | 'lastStep', Step & { revision: string }> = {
+  issue: {
+    revision: 'a2dac5e',
+    before: { read: 643, list: 863, 'new-messages': 979, detail: 700, send: 1622 },
+    after: { read: 304, list: 283, 'new-messages': 254, detail: 285, send: 343 },
+  },
+  lastStep: {
+    revision: '95cd789',
+    before: { read: 314, list: 310, 'new-messages': 297, detail: 309, send: 364 },
+    after: { read: 313, list: 326, 'new-messages': 290, detail: 288, send: 345 },
   },
 }
 const RSS_PER_STREAM = 20 * 1024
@@ -648,12 +658,12 @@ In this run (the ceiling ${number(mean(report.ceilings.map((c) => c.cpuPerReques
 Machines of this kind differ several-fold from one day to the next, and not in proportion: the
 ceiling's request is mostly system calls, the service's mostly JavaScript and SQLite. So
 neither these absolute figures nor their multiples of the ceiling compare across days; each
-change was measured against the code before it on the same machine within minutes. The last
-step (sub-journals in memory, the partial \`client_id\` index, the 64 MB semi-space, tokens
-hashed by OpenSSL, the time formatted once a millisecond), over HTTP with the server alone on
-the machine, the code before and after it alternating (50 connections, 1.5 s each, median of
-${LAST_STEP.http.runs} runs or more): ${steps(LAST_STEP.http)}. A run moves by 10–30 % from one
-run to the next on this machine, so only runs minutes apart are compared.
+change was measured against the code before it on the same machine within minutes, the two
+servers taking turns (\`npm run bench:against\`). Issue 13's changes together, against the last
+commit before them (\`npm run bench:against -- ${AGAINST.issue.revision}\`): ${steps(AGAINST.issue)}.
+The last step, group commits of up to 64 sends instead of 16 (\`npm run bench:against --
+${AGAINST.lastStep.revision}\`): ${steps(AGAINST.lastStep)}. A run moves by 10–30 % from one run to the
+next on this machine, so only runs minutes apart are compared.
 
 Measured and left alone: verifying signatures with OpenSSL (\`node:crypto\`) instead of @noble/curves halves the
 sign-in's CPU (about 0.7 ms instead of 1.3 ms) but moves a security check to a second
@@ -740,10 +750,10 @@ ${CLUSTER_END}
 `
 }
 
-/** `read 140 → 78 µs, …` for one of LAST_STEP's measurements. */
-function steps({ before, after }: { before: Record<string, number>; after: Record<string, number> }): string {
+/** `read 140 → 78 µs (×0.56), …` for one of AGAINST's measurements. */
+function steps({ before, after }: Step): string {
   return Object.keys(before)
-    .map((name) => `\`${name}\` ${number(before[name]!)} → ${number(after[name]!)} µs`)
+    .map((name) => `\`${name}\` ${number(before[name]!)} → ${number(after[name]!)} µs (×${number(after[name]! / before[name]!, 2)})`)
     .join(', ')
 }
 
@@ -833,8 +843,9 @@ function whyMisses(report: Report): string {
   })
   if (scaleMisses.length > 0) {
     bullets.push(
-      `**Scale** (${scaleMisses.map((n) => `\`${n}\``).join(', ')}): compare the CPU per request columns, which other ` +
-        'processes move less than latency: every read is an index range scan bounded by the caller\'s own data, the same size ' +
+      `**Scale** (${scaleMisses.map((n) => `\`${n}\``).join(', ')}): the two databases answered in turns, so a burst of the ` +
+        'machine falls on both; compare the CPU per request columns, which other processes move less than latency: every ' +
+        'read is an index range scan bounded by the caller\'s own data, the same size ' +
         'in both databases, so CPU per request stays close; what grows is the B-tree depth and the share of pages not in cache.',
     )
   }
