@@ -660,10 +660,13 @@ ceiling's request is mostly system calls, the service's mostly JavaScript and SQ
 neither these absolute figures nor their multiples of the ceiling compare across days; each
 change was measured against the code before it on the same machine within minutes, the two
 servers taking turns (\`npm run bench:against\`). Issue 13's changes together, against the last
-commit before them (\`npm run bench:against -- ${AGAINST.issue.revision}\`): ${steps(AGAINST.issue)}.
-The last step, group commits of up to 64 sends instead of 16 (\`npm run bench:against --
-${AGAINST.lastStep.revision}\`): ${steps(AGAINST.lastStep)}. A run moves by 10–30 % from one run to the
-next on this machine, so only runs minutes apart are compared.
+commit before them (\`npm run bench:against -- ${AGAINST.issue.revision}\`):
+${steps(AGAINST.issue)}.
+The last step, group commits of up to 64 sends instead of 16
+(\`npm run bench:against -- ${AGAINST.lastStep.revision}\`):
+${steps(AGAINST.lastStep)}.
+A run moves by 10–30 % from one run to the next on this machine, so only runs minutes apart are
+compared.
 
 Measured and left alone: verifying signatures with OpenSSL (\`node:crypto\`) instead of @noble/curves halves the
 sign-in's CPU (about 0.7 ms instead of 1.3 ms) but moves a security check to a second
