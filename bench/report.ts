@@ -442,7 +442,7 @@ moves less with neighbours than req/s and shows what each request costs.
   around it.
 - The big database and the small one are served by two processes side by side, and each read
   takes turns between them: ${report.rounds} runs of ${report.seconds / report.rounds} s on each, summed per side, so both sides
-  of a scale ratio see the same moments of the machine's load (one 8 s run after the other could
+  of a scale ratio see the same moments of the machine's load (one ${report.seconds} s run after the other could
   land one side on a neighbour's burst). The pair counts as one scenario between two ceilings.
 - Fan-out opens idle SSE or WebSocket streams spread over the 50 members of one thread, then
   posts messages one at a time and times each delivery from the POST to each stream; the
@@ -465,9 +465,10 @@ moves less with neighbours than req/s and shows what each request costs.
   answer each, all read, so its unread messages are as many as an ordinary inbox's). Each request
   on the deep side takes turns, as the scale pairs do, with the same request on an ordinary side
   in the same process (a 10-message thread, a 10-thread inbox), one caller each; both are
-  compared by p50 and by server CPU per request. Thread pages are of 10 messages, so both sides answer as many; a thread's
-  detail answers its latest 100 whatever the thread, so there the deep side answers ten times more
-  than a 10-message thread's, and a second row sets it against a 100-message thread's.
+  compared by p50 and by server CPU per request. Thread pages are of 10 messages, so both sides
+  answer as many; a thread's detail answers its latest 100 whatever the thread, so there the deep
+  side answers ten times more than a 10-message thread's, and a second row sets it against a
+  100-message thread's.
 - Latency under a fixed load: besides the closed loop of 50 connections, each scenario and the
   ceiling get requests at fixed rates (an open model: each request leaves at its moment whether
   or not the ones before were answered, and its latency counts from its send), ${report.quick ? 'doubling' : 'stepping up by 40 %'}

@@ -94,7 +94,7 @@ export function runAtOnce<DB, R>(db: Kysely<DB>, adapter: DialectAdapter, query:
  *
  * The cap bounds how long a group holds SQLite's write lock. With 50 clients sending, a cap of
  * 16 filled most groups (13 sends a commit on average); at 64 they average 32, and a send costs
- * a tenth to a fifth less CPU (BENCHMARKS.md, "what was done").
+ * 5–20 % less CPU (`npm run bench:against`, four runs).
  */
 const GROUP_COMMIT = 64
 
