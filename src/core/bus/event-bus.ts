@@ -42,11 +42,16 @@ export type BusListener = (event: BusEvent) => void
  */
 export interface EventBus {
   /**
-   * Delivers to this process's subscribers at once; resolves once the other nodes' links have
-   * it (Redis took it), which a sign-out awaits before answering. A publish that fails there
-   * resolves all the same: the bus carries liveness, and clients resume from the database.
+   * Delivers to this process's subscribers at once; resolves once Redis took it. A publish that
+   * fails there resolves all the same: the bus carries liveness, and clients resume from the
+   * database.
    */
   publish(event: BusEvent): Promise<void>
+  /**
+   * Resolves once what this node published before has been handed to every other node's link,
+   * so a request any node reads after that finds it heard: a sign-out awaits it before answering.
+   */
+  flush(): Promise<void>
   subscribe(listener: BusListener): () => void
   /** Whether events from other nodes reach this one now; an in-process bus always does. */
   readonly connected: boolean

@@ -8,6 +8,9 @@ export class InProcessBus implements EventBus {
     for (const listener of this.#listeners) listener(event)
   }
 
+  /** Nothing is ever in flight: publish delivers at once. */
+  async flush(): Promise<void> {}
+
   subscribe(listener: BusListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)

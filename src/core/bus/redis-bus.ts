@@ -58,6 +58,16 @@ export class RedisBus implements EventBus {
     await this.#publisher.publish(this.#channel, JSON.stringify({ node: this.#node, event })).catch(() => {})
   }
 
+  /**
+   * A PING after the publishes. Redis answers a PUBLISH before it writes the message to the
+   * subscribers (its pending replies go out newest first), so the answer alone can reach this
+   * node while another node's copy still waits in Redis. Redis reads the next command only
+   * after it has written them all.
+   */
+  async flush(): Promise<void> {
+    await this.#publisher.ping().catch(() => {})
+  }
+
   subscribe(listener: BusListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)

@@ -102,6 +102,7 @@ export class AuthService {
     const tokenHash = secretHash(token)
     await this.#repository.deleteToken(tokenHash)
     await this.#options.bus.publish({ type: REVOKED_EVENT, recipients: [address], data: { token_hash: tokenHash } satisfies RevokedEventData })
+    await this.#options.bus.flush()
   }
 
   /**
@@ -112,6 +113,7 @@ export class AuthService {
     for (const tokenHash of await this.#repository.deleteTokensOf(address)) {
       await this.#options.bus.publish({ type: REVOKED_EVENT, recipients: [address], data: { token_hash: tokenHash } satisfies RevokedEventData })
     }
+    await this.#options.bus.flush()
   }
 
   async purgeExpired(): Promise<void> {

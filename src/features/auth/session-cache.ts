@@ -12,7 +12,7 @@ const ENTRY_MS = 30_000
 /**
  * The tokens this node found in the database lately, so a request does not read it again.
  * A sign-out anywhere reaches every node's cache through the bus before it is answered
- * (AuthService.revoke awaits the publish); while the bus is down no node can hear one, so
+ * (AuthService.revoke awaits the bus's flush); while the bus is down no node can hear one, so
  * the cache is emptied and bypassed: every token is read from the database until it is back.
  */
 export class SessionCache {

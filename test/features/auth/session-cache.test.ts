@@ -21,6 +21,8 @@ class SwitchableBus implements EventBus {
     for (const listener of this.#listeners) listener(event)
   }
 
+  async flush(): Promise<void> {}
+
   subscribe(listener: BusListener): () => void {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
