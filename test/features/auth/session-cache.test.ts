@@ -18,10 +18,16 @@ class SwitchableBus implements EventBus {
   connected = true
 
   async publish(event: BusEvent): Promise<void> {
+    this.sent.push(event.type)
     for (const listener of this.#listeners) listener(event)
   }
 
-  async flush(): Promise<void> {}
+  /** What went out in order: the events published and each flush. */
+  readonly sent: string[] = []
+
+  async flush(): Promise<void> {
+    this.sent.push('flush')
+  }
 
   subscribe(listener: BusListener): () => void {
     this.#listeners.add(listener)
@@ -85,6 +91,17 @@ describe('the session cache', () => {
     await deleteBehindItsBack(token)
     await auth.revoke(ADDRESS, token)
     await expect(auth.authenticate(token)).rejects.toBeInstanceOf(Unauthorized)
+  })
+
+  it('answers a sign-out only after the bus has flushed its revocation to the other nodes', async () => {
+    const token = await signedIn()
+    await auth.revoke(ADDRESS, token)
+    expect(bus.sent).toEqual(['revoked', 'flush'])
+    const other = await signedIn()
+    await repository.saveToken(secretHash('token-second'), ADDRESS, new Date(clock.now() + 3_600_000).toISOString())
+    await auth.revokeAll(ADDRESS)
+    expect(bus.sent).toEqual(['revoked', 'revoked', 'flush'])
+    await expect(auth.authenticate(other)).rejects.toBeInstanceOf(Unauthorized)
   })
 
   it('reads the database for every token while the bus is down, and keeps none', async () => {
