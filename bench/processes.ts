@@ -13,7 +13,7 @@ export function startFlags(root: string): string[] {
     .filter((word) => word.startsWith('--'))
 }
 
-/** This checkout's `npm start` flags: the bench's services and ceiling run with them too. */
+/** This checkout's `npm start` flags, as BENCHMARKS.md shows them. */
 export const START_FLAGS: readonly string[] = startFlags(ROOT)
 
 /**
@@ -55,8 +55,7 @@ export async function startChild(options: ChildOptions): Promise<ChildServer> {
   const port = await freePort()
   const log = openSync(options.logFile, 'a')
   const root = options.root ?? ROOT
-  const flags = root === ROOT ? START_FLAGS : startFlags(root)
-  const child = spawn(process.execPath, [...flags, ...(options.nodeFlags ?? []), '--import', 'tsx', options.entry], {
+  const child = spawn(process.execPath, [...startFlags(root), ...(options.nodeFlags ?? []), '--import', 'tsx', options.entry], {
     cwd: root,
     env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', log, log],
