@@ -16,14 +16,13 @@ class SwitchableBus implements EventBus {
   readonly #listeners = new Set<BusListener>()
   readonly #connectionListeners = new Set<(connected: boolean) => void>()
   connected = true
+  /** What went out in order: the events published and each flush. */
+  readonly sent: string[] = []
 
   async publish(event: BusEvent): Promise<void> {
     this.sent.push(event.type)
     for (const listener of this.#listeners) listener(event)
   }
-
-  /** What went out in order: the events published and each flush. */
-  readonly sent: string[] = []
 
   async flush(): Promise<void> {
     this.sent.push('flush')
