@@ -424,8 +424,8 @@ moves less with neighbours than req/s and shows what each request costs.
 
 - The service runs as its own process (\`node ${START_FLAGS.join(' ')} --import tsx src/main.ts\`, with
   \`npm start\`'s flags; the ceiling gets them too), on a
-  fresh SQLite file, with \`LOG_LEVEL=info\` (the production default: one log line per request,
-  written to a file) and the rate limits off (\`RATE_LIMIT_SEND=0\`, \`RATE_LIMIT_SIGNIN=0\`,
+  fresh SQLite file, with \`LOG_LEVEL=info\` (the production default: a log line for each refused, failed
+  or slow request, written to a file) and the rate limits off (\`RATE_LIMIT_SEND=0\`, \`RATE_LIMIT_SIGNIN=0\`,
   \`ATTACHMENT_DAILY_BYTES=0\`).
 - The database is seeded before the service starts: rows are written straight into the
   migrated schema with better-sqlite3 in transactions of 50,000 rows. Every address takes part
@@ -518,7 +518,7 @@ ${attachmentTables(report)}
 Measured in the bench process on a copy of the small database: the service calls of each
 request without HTTP, and the SQL statements they ran replayed alone on better-sqlite3 (a
 send replayed in full in one transaction, as the service runs it, commit included). The HTTP
-layer (Fastify, hooks, security headers, metrics, the log line, the socket write) is the
+layer (Fastify, hooks, security headers, metrics, the socket write) is the
 server's CPU per request minus the service part. The bare HTTP at this pace is the ceiling's
 route kept busy for the request's service time (a spin), at the same 50 connections, minus
 that busy time: what Fastify, Node's
@@ -559,10 +559,13 @@ ${whyMisses(report)}
   every request; measured on a bare Fastify, that added 29 µs to a 38 µs request, more than
   any other plugin (logging added 17, metrics 6). The same headers are now computed once at
   start-up and set with one call (\`src/core/http/security.ts\`).
-- **One log line per request.** Fastify logs two lines per request by default ("incoming
-  request", "request completed"); \`src/core/http/request-log.ts\` writes one, at completion, with
-  the fields of both (streams, which may never complete, are also logged as they open). The
-  bench keeps \`LOG_LEVEL=info\`, the production default, rather than silencing the log.
+- **A log line where an operator looks** (\`src/core/http/request-log.ts\`). Fastify logs two
+  lines per request by default ("incoming request", "request completed"); the service writes
+  one, at completion, with the fields of both (streams, which may never complete, are also
+  logged as they open). At \`info\`, the production default the bench keeps, it writes that line
+  for refusals and errors (status ≥ 400) and requests slower than a second; every other request
+  is logged at \`debug\`. A line cost a read 11–17 % of its CPU (issue 13, alternating runs), and
+  /metrics counts every request by route, status and duration anyway.
 - **Tokens checked once per node** (\`src/features/auth/session-cache.ts\`): a node keeps the
   sessions it read lately. A sign-out publishes on the bus and waits until Redis has taken it
   before it answers, so every node's cache has forgotten the token by then; while a node's bus
@@ -774,8 +777,8 @@ function whyMisses(report: Report): string {
     bullets.push(
       `**Shares of the ceiling.** The ceiling's whole request costs ${number(ceilingCpu)} µs of server CPU. Each request ` +
         `below its share costs far more: ${each.join('; ')}. Where the bound is under the target, ` +
-        'no change above SQLite can meet it; the rest of the gap is the HTTP layer (security headers, metrics, the ' +
-        'request log line, schema validation, serializing and writing a larger body) and the service code, split in the table above.',
+        'no change above SQLite can meet it; the rest of the gap is the HTTP layer (security headers, metrics, ' +
+        'schema validation, serializing and writing a larger body) and the service code, split in the table above.',
     )
   }
   const costly = [...report.requests].filter(([name, m]) => requestTargets(name, m).some((t) => t.what.includes('CPU') && !t.holds))
@@ -796,7 +799,7 @@ function whyMisses(report: Report): string {
           ? ` (the bare route at each one's pace: ${floors.map(([name]) => `\`${name}\` ${number(pacedFloor(report, name))} µs`).join(', ')}; see the table above)`
           : '') +
         `. The rest of the HTTP layer is this service's hooks, validation, serializing and writing a larger answer ` +
-        `(${costly.map(([name, m]) => `\`${name}\` ${number(m.result.bytes / 1000, 1)} KB`).join(', ')} with headers, the ceiling's under 200 bytes), and the log line.`,
+        `(${costly.map(([name, m]) => `\`${name}\` ${number(m.result.bytes / 1000, 1)} KB`).join(', ')} with headers, the ceiling's under 200 bytes).`,
     )
   }
   const deepMisses = [...report.depthRuns].filter(([, { deep, shallow }]) => deep.p50 / shallow.p50 > SCALE_RATIO || deep.cpuPerRequest / shallow.cpuPerRequest > SCALE_RATIO)

@@ -1,13 +1,25 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 
+/** A request answered this late is worth a line whatever its status. */
+export const SLOW_REQUEST_MS = 1000
+
 /**
- * One log line per request, written when it completes, with what Fastify's two default lines
- * ("incoming request", "request completed") carry between them: method, URL (token cut), IP,
- * status and time. A log line costs about as much as a small query, so the second one was a
- * measurable share of every request (see BENCHMARKS.md). A stream, which completes late or
- * never, is also logged when it opens.
+ * The request log keeps what an operator reads it for: refusals and errors (status ≥ 400),
+ * slow requests and opened streams at `info`, and every other request at `debug`. Each is one
+ * line, written when the request completes, with what Fastify's two default lines ("incoming
+ * request", "request completed") carry between them: method, URL (token cut), IP, status and
+ * time. A line cost a read about 15 % of its CPU (see BENCHMARKS.md), and /metrics already
+ * counts every request by route, status and duration; `LOG_LEVEL=debug` logs every one. A
+ * stream, which completes late or never, is also logged when it opens.
  */
 export class RequestLog extends LogController {
+  readonly #slowMs: number
+
+  constructor(options: { slowMs?: number } = {}) {
+    super()
+    this.#slowMs = options.slowMs ?? SLOW_REQUEST_MS
+  }
+
   override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
     const { upgrade, accept } = request.headers
     if (upgrade !== undefined || accept?.includes('text/event-stream')) super.incomingRequest(request, reply)
@@ -15,6 +27,8 @@ export class RequestLog extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error || this.isLogDisabled(request)) return super.requestCompleted(error, request, reply)
-    reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed')
+    const responseTime = reply.elapsedTime
+    const routine = reply.statusCode < 400 && responseTime < this.#slowMs
+    reply.log[routine ? 'debug' : 'info']({ req: request, res: reply, responseTime }, 'request completed')
   }
 }
