@@ -99,13 +99,13 @@ interface Step {
 const AGAINST: Record<'issue' | 'lastStep', Step & { revision: string }> = {
   issue: {
     revision: 'a2dac5e',
-    before: { read: 643, list: 863, 'new-messages': 979, detail: 700, send: 1622 },
-    after: { read: 304, list: 283, 'new-messages': 254, detail: 285, send: 343 },
+    before: { read: 314, list: 475, 'new-messages': 459, detail: 322, send: 798 },
+    after: { read: 116, list: 184, 'new-messages': 182, detail: 119, send: 198 },
   },
   lastStep: {
-    revision: '95cd789',
-    before: { read: 314, list: 310, 'new-messages': 297, detail: 309, send: 364 },
-    after: { read: 313, list: 326, 'new-messages': 290, detail: 288, send: 345 },
+    revision: '882758d',
+    before: { read: 135, list: 201, 'new-messages': 200, detail: 140, send: 211 },
+    after: { read: 122, list: 190, 'new-messages': 197, detail: 129, send: 199 },
   },
 }
 const RSS_PER_STREAM = 20 * 1024
@@ -666,7 +666,7 @@ change was measured against the code before it on the same machine within minute
 servers taking turns (\`npm run bench:against\`). Issue 13's changes together, against the last
 commit before them (\`npm run bench:against -- ${AGAINST.issue.revision}\`):
 ${steps(AGAINST.issue)}.
-The last step, group commits of up to 64 sends instead of 16
+The last step, a request log that at \`info\` leaves out fast successful requests
 (\`npm run bench:against -- ${AGAINST.lastStep.revision}\`):
 ${steps(AGAINST.lastStep)}.
 A run moves by 10–30 % from one run to the next on this machine, so only runs minutes apart are
