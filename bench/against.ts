@@ -65,7 +65,7 @@ try {
     sides.push({ name, server, scenarios: requestScenarios(targetsOf(users, seeded, tokens), users, tokens) })
   }
   log(`${commit} against this checkout: ${rounds} turns of ${seconds / rounds} s each per scenario`)
-  // Warmed up with reads only, as \`npm run bench\` is: sends would grow the threads the reads
+  // Warmed up with reads only, as `npm run bench` is: sends would grow the threads the reads
   // then answer with (a thread's detail shows its latest 100 messages).
   for (const { server, scenarios } of sides) {
     await load({ url: server.url, requests: READS.flatMap((name) => scenarios[name]), seconds: WARMUP_SECONDS, warmupSeconds: 0, cpuMicros: server.cpuMicros })

@@ -1,14 +1,14 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify'
 
 /** A request answered this late is worth a line whatever its status. */
-export const SLOW_REQUEST_MS = 1000
+const SLOW_REQUEST_MS = 1000
 
 /**
  * The request log keeps what an operator reads it for: refusals and errors (status ≥ 400),
  * slow requests and opened streams at `info`, and every other request at `debug`. Each is one
  * line, written when the request completes, with what Fastify's two default lines ("incoming
  * request", "request completed") carry between them: method, URL (token cut), IP, status and
- * time. A line cost a read about 15 % of its CPU (see BENCHMARKS.md), and /metrics already
+ * time. A line cost a read 11–17 % of its CPU (see BENCHMARKS.md), and /metrics already
  * counts every request by route, status and duration; `LOG_LEVEL=debug` logs every one. A
  * stream, which completes late or never, is also logged when it opens.
  */
