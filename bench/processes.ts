@@ -17,8 +17,8 @@ export function startFlags(root: string): string[] {
 export const START_FLAGS: readonly string[] = startFlags(ROOT)
 
 /**
- * The service's settings under load: the production log level (one line per request, written
- * to a file) and no rate limits, so every request is served.
+ * The service's settings under load: the production log level (a line for each refused, failed
+ * or slow request, written to a file) and no rate limits, so every request is served.
  */
 export const SERVICE_ENV: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'info',

@@ -567,9 +567,10 @@ ${whyMisses(report)}
   is logged at \`debug\`. A line cost a read 11–17 % of its CPU (issue 13, alternating runs), and
   /metrics counts every request by route, status and duration anyway.
 - **Tokens checked once per node** (\`src/features/auth/session-cache.ts\`): a node keeps the
-  sessions it read lately. A sign-out publishes on the bus and waits until Redis has taken it
-  before it answers, so every node's cache has forgotten the token by then; while a node's bus
-  is down it empties its cache and reads every token from the database.
+  sessions it read lately. A sign-out publishes on the bus and waits until Redis has written it
+  to every node's link (\`EventBus.flush\`) before it answers, so every node's cache has forgotten
+  the token by then; while a node's bus is down it empties its cache and reads every token from
+  the database.
 - **Counters instead of counts** (issue 13): a thread's message count, each address's visible
   threads (\`inbox_counts\`, kept by triggers in every transaction that adds, removes, hides or
   shows a participant), and each participant's unread count, summed for new-messages.
@@ -666,7 +667,8 @@ change was measured against the code before it on the same machine within minute
 servers taking turns (\`npm run bench:against\`). Issue 13's changes together, against the last
 commit before them (\`npm run bench:against -- ${AGAINST.issue.revision}\`):
 ${steps(AGAINST.issue)}.
-The last step, a request log that at \`info\` leaves out fast successful requests
+The last step, a request log that at \`info\` leaves out fast successful requests (and the
+empty-body hook only on routes with a body)
 (\`npm run bench:against -- ${AGAINST.lastStep.revision}\`):
 ${steps(AGAINST.lastStep)}.
 A run moves by 10–30 % from one run to the next on this machine, so only runs minutes apart are
